@@ -1,0 +1,25 @@
+#pragma once
+// Reading a job file into the validated model, with every error reported at once.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/diagnostic.hpp"
+#include "config/job.hpp"
+
+namespace parallm::config {
+
+struct job_load_result {
+  std::optional<job> value;  // set only when errors is empty
+  diagnostics errors;
+};
+
+// overrides are "--set" values: "limits.concurrency=32", "provider.model=gpt-4o".
+job_load_result parse_job(std::string_view yaml_text, const std::string& path,
+                          const std::vector<std::string>& overrides = {});
+job_load_result load_job_file(const std::string& path,
+                              const std::vector<std::string>& overrides = {});
+
+}  // namespace parallm::config

@@ -1,0 +1,31 @@
+#pragma once
+// What the per-item graph asks of a provider, and what comes back. These travel between
+// the reducer, the coordinator and the workers.
+
+#include <cstdint>
+#include <string>
+
+namespace parallm::flow {
+
+using node_index = std::uint32_t;
+
+// One LLM call an item needs: node `node`, sample or chunk `element`.
+struct call_request {
+  node_index node = 0;
+  std::uint32_t element = 0;
+  std::string prompt;
+  std::string system;
+};
+
+// The final outcome of a call after the coordinator's retries.
+struct call_result {
+  bool ok = false;
+  std::string text;   // the completion, when ok
+  std::string error;  // why not, when !ok
+  int attempts = 1;
+  double latency_ms = 0;  // of the last attempt
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+};
+
+}  // namespace parallm::flow

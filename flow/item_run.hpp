@@ -1,0 +1,54 @@
+#pragma once
+// One item's walk through the graph: which nodes are ready, what each produced, the failure
+// policy, and the item's output line. Pure: no actors, no I/O, no clocks.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "flow/call.hpp"
+#include "flow/graph.hpp"
+
+namespace parallm::flow {
+
+enum class item_status { ok, partial, failed };
+std::string_view to_string(item_status s);
+
+class item_run {
+ public:
+  // fields: the input line's JSON object (its template variables).
+  item_run(const graph& g, nlohmann::json fields);
+
+  // Runs every node that is ready without a call (splits, reducers) and appends the calls
+  // the item needs now. Call once.
+  void start(std::vector<call_request>& out);
+
+  // Records the final result of one call and appends the calls that became ready.
+  void complete(node_index node, std::uint32_t element, call_result result,
+                std::vector<call_request>& out);
+
+  bool done() const;
+  item_status status() const;  // valid once done()
+  std::uint64_t prompt_tokens() const;
+  std::uint64_t completion_tokens() const;
+
+  // The output line (one JSON object, no trailing newline) of CONTRACT.md:
+  // {"id","status","output","nodes","usage","error"}. Valid once done().
+  std::string output_line(std::string_view id) const;
+
+ private:
+  struct node_state;
+  const graph* graph_;
+  nlohmann::json fields_;
+  std::vector<node_state> nodes_;
+  std::size_t pending_nodes_ = 0;
+};
+
+// The output line of an item that failed before it could run (bad JSON, duplicate id,
+// missing template variable in validation): status "failed" with this error.
+std::string failed_output_line(std::string_view id, std::string_view error);
+
+}  // namespace parallm::flow
