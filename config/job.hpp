@@ -37,14 +37,14 @@ struct provider_spec {
 };
 
 struct limits_spec {
-  int concurrency = 64;     // in-flight calls per worker
-  double rpm = 0;           // requests per minute, all workers together; 0 = unlimited
-  double tpm = 0;           // tokens per minute, all workers together; 0 = unlimited
-  double timeout_s = 60;    // per call
-  int max_retries = 4;      // retryable failures only
+  int concurrency = 64;   // in-flight calls per worker
+  double rpm = 0;         // requests per minute, all workers together; 0 = unlimited
+  double tpm = 0;         // tokens per minute, all workers together; 0 = unlimited
+  double timeout_s = 60;  // per call
+  int max_retries = 4;    // retryable failures only
   double backoff_initial_s = 0.5;
   double backoff_max_s = 30;
-  int window = 0;           // items admitted at once; 0 = derived from concurrency and workers
+  int window = 0;  // items admitted at once; 0 = derived from concurrency and workers
 };
 
 enum class node_kind { llm, split, reduce };
@@ -67,8 +67,8 @@ struct node_spec {
   std::optional<double> temperature;
   std::optional<int> max_tokens;
   int samples = 1;
-  std::string foreach;                     // name of a split node
-  std::optional<provider_spec> provider;   // overrides the job's provider
+  std::string foreach;                    // name of a split node
+  std::optional<provider_spec> provider;  // overrides the job's provider
   nlohmann::json params = nlohmann::json::object();
 
   // split nodes
