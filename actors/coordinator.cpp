@@ -1,0 +1,116 @@
+#include "actors/coordinator.hpp"
+
+#include <optional>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace parallm::actors {
+namespace {
+
+struct coordinator_state {
+  std::optional<dispatch_core> core;  // set when the actor starts
+  reader_actor reader;
+  reducer_actor reducer;
+  std::vector<worker_actor> workers;
+  std::uint64_t admitted = 0;
+  std::uint64_t skipped = 0;
+  bool end_sent = false;
+  static inline const char* name = "parallm.coordinator";
+};
+
+using self_pointer = coordinator_actor::stateful_pointer<coordinator_state>;
+
+void send_tasks(self_pointer self) {
+  for (auto& [worker, batch] : self->state.core->dispatch()) {
+    self->send(self->state.workers[worker], tasks_atom::value, std::move(batch));
+  }
+}
+
+void announce_end(self_pointer self) {
+  auto& st = self->state;
+  if (st.end_sent || st.core->request_outstanding()) return;
+  st.end_sent = true;
+  self->send(st.reducer, input_end_atom::value, st.admitted, st.skipped);
+}
+
+void request_items(self_pointer self) {
+  auto& st = self->state;
+  if (!st.core->admitting()) return announce_end(self);
+  const auto n = st.core->items_to_request();
+  if (n == 0) return;
+  st.core->mark_requested(n);
+  self->request(st.reader, caf::infinite, want_atom::value, n)
+      .then(
+          [=](item_batch& batch) {
+            auto& s = self->state;
+            s.core->mark_admitted(batch.items.size());
+            s.admitted += batch.items.size();
+            s.skipped += batch.skipped;
+            if (batch.end_of_input) s.core->stop_admitting();
+            if (!batch.items.empty() || batch.skipped != 0 || !batch.read_error.empty()) {
+              self->send(s.reducer, admit_atom::value, std::move(batch));
+            }
+            request_items(self);
+          },
+          [=](caf::error&) {
+            // The reader is gone (it failed to read): admit nothing more, finish the rest.
+            self->state.core->mark_admitted(0);
+            self->state.core->stop_admitting();
+            announce_end(self);
+          });
+}
+
+coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
+                                                      coordinator_options options,
+                                                      reader_actor reader, reducer_actor reducer) {
+  self->state.core.emplace(options);
+  self->state.reader = std::move(reader);
+  self->state.reducer = std::move(reducer);
+  self->send(self->state.reducer, attach_atom::value, caf::actor_cast<dispatcher_actor>(self));
+  request_items(self);
+  return {
+      [=](join_atom, worker_actor worker, std::uint32_t capacity) {
+        self->state.workers.push_back(std::move(worker));
+        self->state.core->add_worker(capacity);
+        send_tasks(self);
+      },
+      [=](calls_atom, call_batch& batch) {
+        self->state.core->add_calls(std::move(batch));
+        send_tasks(self);
+      },
+      [=](results_atom, result_batch& batch) {
+        dispatch_core::result_effects effects;
+        self->state.core->on_results(std::move(batch), effects);
+        for (const auto& r : effects.retries) {
+          self->delayed_send(self, r.delay, retry_atom::value, r.task_id);
+        }
+        if (!effects.finished.calls.empty()) {
+          self->send(self->state.reducer, finished_atom::value, std::move(effects.finished));
+        }
+        send_tasks(self);
+      },
+      [=](retry_atom, std::uint64_t task_id) {
+        self->state.core->retry_due(task_id);
+        send_tasks(self);
+      },
+      [=](released_atom, std::uint64_t n) {
+        self->state.core->mark_released(n);
+        request_items(self);
+      },
+      [=](stop_atom) {
+        self->state.core->stop_admitting();
+        announce_end(self);
+      },
+  };
+}
+
+}  // namespace
+
+coordinator_actor spawn_coordinator(caf::actor_system& system, coordinator_options options,
+                                    reader_actor reader, reducer_actor reducer) {
+  return system.spawn(coordinator_behavior, options, std::move(reader), std::move(reducer));
+}
+
+}  // namespace parallm::actors

@@ -1,0 +1,22 @@
+#pragma once
+// Coordinator: admits items from the reader under a bounded window, turns the calls the
+// reducer asks for into tasks, dispatches them to workers under per-worker credit, and
+// retries retryable failures with backoff before handing final results to the reducer.
+
+#include <cstdint>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/dispatch_core.hpp"
+#include "actors/interfaces.hpp"
+
+namespace parallm::actors {
+
+//   admitting ──(end of input | stop)──▶ draining: no more reads; calls, retries and
+//   results flow until the reducer has written every admitted item.
+using coordinator_options = dispatch_core::options;
+
+coordinator_actor spawn_coordinator(caf::actor_system& system, coordinator_options options,
+                                    reader_actor reader, reducer_actor reducer);
+
+}  // namespace parallm::actors

@@ -1,0 +1,90 @@
+#pragma once
+// The coordinator's bookkeeping without the actor: the admission window, the queue of calls
+// waiting for a worker, per-worker credit, the in-flight task table and the retry decision.
+// The coordinator actor only routes messages to it, so all of this is unit-testable.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <random>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "providers/retry_policy.hpp"
+
+namespace parallm::actors {
+
+class dispatch_core {
+ public:
+  struct options {
+    std::uint64_t window = 4096;
+    std::uint64_t read_batch = 512;
+    providers::retry_policy retry;
+    std::uint64_t seed = 0;
+  };
+
+  struct retry_request {
+    std::uint64_t task_id;
+    std::chrono::milliseconds delay;
+  };
+
+  struct result_effects {
+    finished_batch finished;             // for the reducer
+    std::vector<retry_request> retries;  // to schedule; call retry_due(id) when due
+  };
+
+  explicit dispatch_core(options opts);
+
+  // -- admission window ------------------------------------------------------------------
+  // How many items to ask the reader for now; 0 when a request is outstanding, the window
+  // is too full to be worth a request, or admission stopped.
+  std::uint64_t items_to_request() const;
+  void mark_requested(std::uint64_t n);
+  void mark_admitted(std::uint64_t n);  // the outstanding request was answered with n items
+  void mark_released(std::uint64_t n);  // n items left the window (written out)
+  void stop_admitting() { stopped_ = true; }
+  bool admitting() const { return !stopped_; }
+  bool request_outstanding() const { return requested_ != 0; }
+  std::uint64_t in_window() const { return in_window_; }
+
+  // -- workers and calls -----------------------------------------------------------------
+  std::size_t add_worker(std::uint32_t capacity);
+  void add_calls(call_batch&& batch);
+  // Hands pending tasks to workers with free credit: (worker index, its batch).
+  std::vector<std::pair<std::size_t, task_batch>> dispatch();
+  void on_results(result_batch&& batch, result_effects& out);
+  void retry_due(std::uint64_t task_id);
+
+  std::size_t pending() const { return pending_.size(); }
+  std::size_t in_flight() const { return tasks_.size(); }
+
+ private:
+  struct task_record {
+    std::uint64_t seq = 0;
+    flow::call_request call;
+    std::uint32_t attempt = 1;
+    std::size_t worker = 0;
+  };
+  struct worker_slot {
+    std::uint32_t capacity = 0;
+    std::uint32_t credit = 0;
+  };
+
+  void finish(task_record& record, attempt_result& result, result_effects& out);
+
+  options options_;
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> unit_{0.0, 1.0};
+  std::uint64_t in_window_ = 0;
+  std::uint64_t requested_ = 0;
+  bool stopped_ = false;
+  std::uint64_t next_task_id_ = 1;
+  std::vector<worker_slot> workers_;
+  std::size_t next_worker_ = 0;
+  std::deque<std::uint64_t> pending_;  // task ids ready to dispatch, oldest first
+  std::unordered_map<std::uint64_t, task_record> tasks_;
+};
+
+}  // namespace parallm::actors

@@ -1,0 +1,88 @@
+#include "actors/input_reader.hpp"
+
+#include <optional>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "batch/input_line.hpp"
+#include "batch/line_reader.hpp"
+
+namespace parallm::actors {
+namespace {
+
+struct reader_state {
+  input_reader_options options;
+  std::optional<batch::line_reader> reader;
+  batch::id_registry seen;
+  std::uint64_t next_seq = 0;
+  bool ended = false;
+  std::string line;
+  static inline const char* name = "parallm.input_reader";
+};
+
+// The first input variable the item lacks, or nullptr.
+const std::string* missing_variable(const flow::graph& graph, const nlohmann::json& fields) {
+  for (const auto& name : graph.input_variables()) {
+    if (!fields.contains(name)) return &name;
+  }
+  return nullptr;
+}
+
+admitted_item admit(reader_state& st, batch::input_item&& in) {
+  admitted_item item{st.next_seq++, in.line, std::move(in.id), std::move(in.fields),
+                     std::move(in.error)};
+  if (!item.error.empty()) return item;
+  if (!st.seen.insert(item.id)) {
+    item.error = "line " + std::to_string(item.line) + ": duplicate id '" + item.id + "'";
+  } else if (const auto* name = missing_variable(*st.options.graph, item.fields)) {
+    item.error =
+        "line " + std::to_string(item.line) + ": missing template variable '" + *name + "'";
+  }
+  return item;
+}
+
+item_batch read_items(reader_state& st, std::uint64_t want) {
+  item_batch out;
+  if (st.ended) {
+    out.end_of_input = true;
+    return out;
+  }
+  out.items.reserve(want);
+  while (out.items.size() < want) {
+    if (!st.reader->next(st.line)) {
+      st.ended = true;
+      out.end_of_input = true;
+      out.read_error = st.reader->error();
+      break;
+    }
+    auto parsed = batch::parse_input_line(st.line, st.reader->line_number());
+    if (!parsed) continue;
+    if (st.options.already_done && parsed->error.empty() &&
+        st.options.already_done->contains(parsed->id)) {
+      st.seen.insert(parsed->id);
+      ++out.skipped;
+      continue;
+    }
+    out.items.push_back(admit(st, std::move(*parsed)));
+  }
+  return out;
+}
+
+reader_actor::behavior_type reader_behavior(reader_actor::stateful_pointer<reader_state> self,
+                                            input_reader_options options) {
+  self->state.options = std::move(options);
+  self->state.reader.emplace(self->state.options.path);
+  return {
+      [=](want_atom, std::uint64_t n) { return read_items(self->state, n); },
+  };
+}
+
+}  // namespace
+
+reader_actor spawn_input_reader(caf::actor_system& system, input_reader_options options) {
+  return system.spawn<caf::detached>(reader_behavior, std::move(options));
+}
+
+}  // namespace parallm::actors

@@ -1,0 +1,44 @@
+#pragma once
+// The typed interfaces of the actors, in one place because they refer to each other.
+//
+//   reader ──items──▶ coordinator ──tasks──▶ worker
+//                      │  ▲   ▲                │
+//               admit/ │  │   └───results──────┘
+//             finished ▼  │ calls/released
+//                      reducer ──▶ output lines
+
+#include <cstdint>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/messages.hpp"
+
+namespace parallm::actors {
+
+using worker_actor = caf::typed_actor<caf::reacts_to<tasks_atom, task_batch>>;
+
+// Where a worker sends what its calls returned: the coordinator, or (on a worker node) the
+// gateway that forwards results to a remote coordinator.
+using result_sink_actor = caf::typed_actor<caf::reacts_to<results_atom, result_batch>>;
+
+// The input side: hands out up to N admitted items per request.
+using reader_actor = caf::typed_actor<caf::replies_to<want_atom, std::uint64_t>::with<item_batch>>;
+
+// What the reducer needs from the coordinator: calls to dispatch, window slots to free.
+using dispatcher_actor = caf::typed_actor<caf::reacts_to<calls_atom, call_batch>,
+                                          caf::reacts_to<released_atom, std::uint64_t>>;
+
+using reducer_actor = caf::typed_actor<
+    caf::reacts_to<attach_atom, dispatcher_actor>, caf::reacts_to<admit_atom, item_batch>,
+    caf::reacts_to<finished_atom, finished_batch>,
+    caf::reacts_to<input_end_atom, std::uint64_t, std::uint64_t>, caf::reacts_to<tick_atom>>;
+
+using coordinator_actor =
+    caf::typed_actor<caf::reacts_to<join_atom, worker_actor, std::uint32_t>,
+                     caf::reacts_to<results_atom, result_batch>,
+                     caf::reacts_to<calls_atom, call_batch>,
+                     caf::reacts_to<released_atom, std::uint64_t>,
+                     caf::reacts_to<retry_atom, std::uint64_t>, caf::reacts_to<stop_atom>>;
+
+}  // namespace parallm::actors

@@ -1,0 +1,107 @@
+#pragma once
+// The one in-process message vocabulary: atoms and the batch structs the actors exchange.
+//
+// These messages never leave the process (everything that crosses a process boundary is
+// encoded by nodes/ with msgpack), so the structs are allowed as unsafe message types
+// instead of being made CAF-serializable: that keeps nlohmann::json and shared graphs in them.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <nlohmann/json.hpp>
+
+#include "flow/call.hpp"
+#include "providers/call_outcome.hpp"
+
+namespace parallm::actors {
+
+using want_atom = caf::atom_constant<caf::atom("want")>;
+using items_atom = caf::atom_constant<caf::atom("items")>;
+using admit_atom = caf::atom_constant<caf::atom("admit")>;
+using input_end_atom = caf::atom_constant<caf::atom("input_end")>;
+using calls_atom = caf::atom_constant<caf::atom("calls")>;
+using tasks_atom = caf::atom_constant<caf::atom("tasks")>;
+using results_atom = caf::atom_constant<caf::atom("results")>;
+using finished_atom = caf::atom_constant<caf::atom("finished")>;
+using released_atom = caf::atom_constant<caf::atom("released")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using delayed_atom = caf::atom_constant<caf::atom("delayed")>;
+
+// An input line as admitted into the run. seq numbers admitted items 0, 1, 2, ... in input
+// order; an item with an error is written out as failed without running.
+struct admitted_item {
+  std::uint64_t seq = 0;
+  std::uint64_t line = 0;
+  std::string id;
+  nlohmann::json fields;
+  std::string error;
+};
+
+struct item_batch {
+  std::vector<admitted_item> items;
+  bool end_of_input = false;
+  std::uint64_t skipped = 0;  // lines skipped because --resume found their id
+  std::string read_error;     // the input could not be read on; it ends here
+};
+
+// A call an item needs, as the reducer asks the coordinator for it.
+struct item_call {
+  std::uint64_t seq = 0;
+  flow::call_request call;
+};
+
+struct call_batch {
+  std::vector<item_call> calls;
+};
+
+// One attempt of a call, as the coordinator hands it to a worker.
+struct task {
+  std::uint64_t task_id = 0;
+  std::uint32_t attempt = 1;
+  flow::node_index node = 0;
+  std::uint32_t element = 0;
+  std::string prompt;
+  std::string system;
+};
+
+struct task_batch {
+  std::vector<task> tasks;
+};
+
+struct attempt_result {
+  std::uint64_t task_id = 0;
+  providers::call_outcome outcome;
+  double latency_ms = 0;
+};
+
+struct result_batch {
+  std::vector<attempt_result> results;
+};
+
+// A call's final result after retries, for the reducer.
+struct finished_call {
+  std::uint64_t seq = 0;
+  flow::node_index node = 0;
+  std::uint32_t element = 0;
+  flow::call_result result;
+};
+
+struct finished_batch {
+  std::vector<finished_call> calls;
+};
+
+}  // namespace parallm::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::item_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::call_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::task_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::result_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::finished_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::attempt_result)

@@ -1,0 +1,158 @@
+#include "actors/reducer.hpp"
+
+#include <chrono>
+#include <optional>
+#include <unordered_map>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "flow/item_run.hpp"
+
+namespace parallm::actors {
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr auto progress_interval = std::chrono::milliseconds(100);
+
+struct open_item {
+  std::string id;
+  flow::item_run run;
+  clock::time_point admitted;
+};
+
+struct reducer_state {
+  reducer_options options;
+  dispatcher_actor dispatcher;
+  std::optional<batch::run_stats> stats;
+  std::unordered_map<std::uint64_t, open_item> items;
+  std::vector<flow::call_request> scratch;
+  std::uint64_t released = 0;  // lines written since the last note to the coordinator
+  std::uint64_t written = 0;
+  std::optional<std::uint64_t> expected;  // admitted items, once the input ended
+  std::string error;
+  static inline const char* name = "parallm.reducer";
+};
+
+using self_pointer = reducer_actor::stateful_pointer<reducer_state>;
+
+void emit(reducer_state& st, std::uint64_t seq, std::string line) {
+  const auto n = st.options.writer->emit(seq, std::move(line));
+  st.released += n;
+  st.written += n;
+}
+
+void settle(reducer_state& st, std::uint64_t seq, open_item& item) {
+  const auto latency =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - item.admitted);
+  st.stats->record(item.run.status(), item.run.prompt_tokens(), item.run.completion_tokens(),
+                   latency);
+  emit(st, seq, item.run.output_line(item.id));
+}
+
+void queue_calls(reducer_state& st, std::uint64_t seq, call_batch& out) {
+  for (auto& call : st.scratch) out.calls.push_back(item_call{seq, std::move(call)});
+  st.scratch.clear();
+}
+
+void finish_if_complete(self_pointer self) {
+  auto& st = self->state;
+  if (!st.expected || st.written < *st.expected) return;
+  if (!st.options.writer->flush() && st.error.empty()) st.error = st.options.writer->error();
+  const auto elapsed = st.stats->elapsed(clock::now());
+  if (st.options.progress) {
+    // Leave the last progress line in place, then start the summary on its own line.
+    std::fprintf(stderr, "\r%s\x1b[K\n",
+                 st.stats->progress_line(st.options.progress_total, elapsed).c_str());
+  }
+  run_report report{st.stats->ok(),      st.stats->partial(),        st.stats->failed(),
+                    st.stats->skipped(), st.stats->summary(elapsed), st.error};
+  st.options.done->set_value(std::move(report));
+  self->quit();
+}
+
+// Tells the coordinator about written lines once per message, not once per line.
+void report_released(self_pointer self) {
+  auto& st = self->state;
+  if (st.released == 0) return;
+  self->send(st.dispatcher, released_atom::value, st.released);
+  st.released = 0;
+}
+
+void after_message(self_pointer self, call_batch& calls) {
+  if (!calls.calls.empty()) self->send(self->state.dispatcher, calls_atom::value, std::move(calls));
+  report_released(self);
+  finish_if_complete(self);
+}
+
+reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options options) {
+  self->state.options = std::move(options);
+  self->state.stats.emplace(clock::now());
+  if (self->state.options.progress) self->delayed_send(self, progress_interval, tick_atom::value);
+  return {
+      [=](attach_atom, dispatcher_actor dispatcher) {
+        self->state.dispatcher = std::move(dispatcher);
+      },
+      [=](admit_atom, item_batch& batch) {
+        auto& st = self->state;
+        if (!batch.read_error.empty()) st.error = batch.read_error;
+        for (std::uint64_t i = 0; i < batch.skipped; ++i) st.stats->skip_resumed();
+        call_batch calls;
+        const auto now = clock::now();
+        for (auto& in : batch.items) {
+          st.stats->admit();
+          if (!in.error.empty()) {
+            st.stats->record(flow::item_status::failed, 0, 0, std::chrono::microseconds{0});
+            emit(st, in.seq, flow::failed_output_line(in.id, in.error));
+            continue;
+          }
+          open_item item{std::move(in.id), flow::item_run(*st.options.graph, std::move(in.fields)),
+                         now};
+          item.run.start(st.scratch);
+          queue_calls(st, in.seq, calls);
+          if (item.run.done()) {
+            settle(st, in.seq, item);
+          } else {
+            st.items.emplace(in.seq, std::move(item));
+          }
+        }
+        after_message(self, calls);
+      },
+      [=](finished_atom, finished_batch& batch) {
+        auto& st = self->state;
+        call_batch calls;
+        for (auto& f : batch.calls) {
+          auto it = st.items.find(f.seq);
+          if (it == st.items.end()) continue;
+          it->second.run.complete(f.node, f.element, std::move(f.result), st.scratch);
+          queue_calls(st, f.seq, calls);
+          if (it->second.run.done()) {
+            settle(st, f.seq, it->second);
+            st.items.erase(it);
+          }
+        }
+        after_message(self, calls);
+      },
+      [=](input_end_atom, std::uint64_t admitted, std::uint64_t) {
+        self->state.expected = admitted;
+        finish_if_complete(self);
+      },
+      [=](tick_atom) {
+        auto& st = self->state;
+        const auto line =
+            st.stats->progress_line(st.options.progress_total, st.stats->elapsed(clock::now()));
+        std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
+        std::fflush(stderr);
+        self->delayed_send(self, progress_interval, tick_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+reducer_actor spawn_reducer(caf::actor_system& system, reducer_options options) {
+  return system.spawn(reducer_behavior, std::move(options));
+}
+
+}  // namespace parallm::actors

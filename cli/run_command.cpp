@@ -1,0 +1,126 @@
+#include "cli/run_command.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <future>
+#include <memory>
+
+#include <unistd.h>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include "actors/coordinator.hpp"
+#include "actors/input_reader.hpp"
+#include "actors/reducer.hpp"
+#include "actors/worker.hpp"
+#include "batch/line_reader.hpp"
+#include "batch/resume_scan.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/job_setup.hpp"
+#include "cli/signal_watch.hpp"
+
+namespace parallm::cli {
+namespace {
+
+std::uint64_t window_for(const config::limits_spec& limits, int workers) {
+  if (limits.window > 0) return static_cast<std::uint64_t>(limits.window);
+  // Enough admitted items to keep every worker's slots busy while others are reduced,
+  // and enough to batch reads; memory stays bounded by this, not by the batch size.
+  const auto slots = static_cast<std::uint64_t>(limits.concurrency) * workers;
+  return std::max<std::uint64_t>(1024, 4 * slots);
+}
+
+actors::coordinator_options coordinator_options_for(const config::limits_spec& limits,
+                                                    int workers) {
+  actors::coordinator_options opts;
+  opts.window = window_for(limits, workers);
+  opts.read_batch = std::min<std::uint64_t>(512, opts.window);
+  opts.retry.max_retries = limits.max_retries;
+  opts.retry.initial =
+      std::chrono::milliseconds(static_cast<std::int64_t>(limits.backoff_initial_s * 1000));
+  opts.retry.max =
+      std::chrono::milliseconds(static_cast<std::int64_t>(limits.backoff_max_s * 1000));
+  opts.seed = static_cast<std::uint64_t>(::getpid());
+  return opts;
+}
+
+int exit_status(const actors::run_report& report, bool interrupted) {
+  if (!report.error.empty()) return exit_internal;
+  if (interrupted) return exit_interrupted;
+  return report.failed + report.partial > 0 ? exit_some_failed : exit_ok;
+}
+
+}  // namespace
+
+int run_command(const run_args& args) {
+  auto overrides = args.overrides;
+  if (args.concurrency)
+    overrides.push_back("limits.concurrency=" + std::to_string(*args.concurrency));
+  auto graph = load_graph(args.job_path, overrides);
+  if (!graph) return exit_bad_input;
+  if (auto problem = check_input_readable(args.input)) {
+    std::fprintf(stderr, "parallm: %s\n", problem->c_str());
+    return exit_bad_input;
+  }
+
+  std::shared_ptr<const batch::id_registry> already_done;
+  if (args.resume && args.output != "-") {
+    auto scan = std::make_shared<batch::resume_state>(batch::resume_scan(args.output));
+    if (!scan->error.empty()) {
+      std::fprintf(stderr, "parallm: --resume: %s\n", scan->error.c_str());
+      return exit_bad_input;
+    }
+    if (scan->bytes_truncated > 0) {
+      std::fprintf(stderr, "parallm: --resume: cut a torn last line (%llu bytes) from %s\n",
+                   static_cast<unsigned long long>(scan->bytes_truncated), args.output.c_str());
+    }
+    already_done = std::shared_ptr<const batch::id_registry>(scan, &scan->ids);
+  }
+  auto writer = std::make_shared<batch::output_writer>(args.output, args.resume, args.ordered);
+  if (!writer->error().empty()) {
+    std::fprintf(stderr, "parallm: %s\n", writer->error().c_str());
+    return exit_bad_input;
+  }
+
+  const bool progress = args.progress.value_or(::isatty(STDERR_FILENO) != 0);
+  const auto& limits = graph->job().limits;
+  auto done = std::make_shared<std::promise<actors::run_report>>();
+  auto result = done->get_future();
+
+  signal_watch signals;
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  actors::reducer_options reducer_opts{graph, writer, progress, 0, done};
+  if (progress && args.input != "-") {
+    reducer_opts.progress_total = batch::line_reader::count_lines(args.input).value_or(0);
+  }
+  auto reducer = actors::spawn_reducer(system, reducer_opts);
+  auto reader = actors::spawn_input_reader(system, {args.input, graph, already_done});
+  auto coordinator = actors::spawn_coordinator(
+      system, coordinator_options_for(limits, args.workers), reader, reducer);
+  std::vector<actors::worker_actor> workers;
+  for (int i = 0; i < args.workers; ++i) {
+    workers.push_back(actors::spawn_worker(system, graph, coordinator));
+    caf::anon_send(coordinator, actors::join_atom::value, workers.back(),
+                   static_cast<std::uint32_t>(limits.concurrency));
+  }
+
+  signals.on_first([coordinator] { caf::anon_send(coordinator, actors::stop_atom::value); });
+  const auto report = result.get();
+  std::fputs(report.summary.c_str(), stderr);
+  if (!report.error.empty()) std::fprintf(stderr, "parallm: %s\n", report.error.c_str());
+  const int status = exit_status(report, signals.interrupted());
+  caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+  if (status == exit_interrupted) {
+    // The reader may be blocked on an input that never ends (a pipe); everything is
+    // written and flushed, so leave without waiting for it.
+    std::fflush(nullptr);
+    std::_Exit(status);
+  }
+  return status;
+}
+
+}  // namespace parallm::cli

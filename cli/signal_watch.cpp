@@ -1,0 +1,60 @@
+#include "cli/signal_watch.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include <unistd.h>
+
+#include "cli/exit_codes.hpp"
+
+namespace parallm::cli {
+namespace {
+
+sigset_t watched_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+signal_watch::signal_watch() {
+  const auto set = watched_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  thread_ = std::thread([this] { watch(); });
+}
+
+signal_watch::~signal_watch() {
+  stop_ = true;
+  thread_.join();
+}
+
+void signal_watch::on_first(std::function<void()> handler) {
+  std::lock_guard lock(mutex_);
+  on_first_ = std::move(handler);
+  if (interrupted()) on_first_();
+}
+
+void signal_watch::watch() {
+  const auto set = watched_signals();
+  const timespec poll_interval{0, 100'000'000};
+  while (!stop_) {
+    if (sigtimedwait(&set, nullptr, &poll_interval) < 0) continue;
+    if (count_.fetch_add(1) == 0) {
+      static const char note[] =
+          "\nparallm: stopping: no new items; finishing those in flight (again to abort)\n";
+      [[maybe_unused]] auto n = write(STDERR_FILENO, note, sizeof(note) - 1);
+      std::lock_guard lock(mutex_);
+      if (on_first_) on_first_();
+    } else {
+      static const char note[] = "\nparallm: aborted\n";
+      [[maybe_unused]] auto n = write(STDERR_FILENO, note, sizeof(note) - 1);
+      std::_Exit(exit_interrupted);
+    }
+  }
+}
+
+}  // namespace parallm::cli

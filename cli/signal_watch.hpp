@@ -1,0 +1,37 @@
+#pragma once
+// SIGINT/SIGTERM as events instead of a polled global: the first one calls on_first (stop
+// admitting, drain, exit), a second one aborts the process at once.
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace parallm::cli {
+
+class signal_watch {
+ public:
+  // Blocks SIGINT and SIGTERM in the calling thread (and so in every thread started after
+  // this: construct it before the actor system), then watches for them on a thread of its
+  // own.
+  signal_watch();
+  ~signal_watch();
+  signal_watch(const signal_watch&) = delete;
+  signal_watch& operator=(const signal_watch&) = delete;
+
+  // What the first signal does; called at once if it already came.
+  void on_first(std::function<void()> handler);
+
+  bool interrupted() const { return count_.load() > 0; }
+
+ private:
+  void watch();
+
+  std::mutex mutex_;
+  std::function<void()> on_first_;
+  std::atomic<int> count_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace parallm::cli

@@ -1,0 +1,20 @@
+#pragma once
+// `parallm validate JOB [--input IN]`: every problem of a job file (and of an input file
+// against it) at once, without running anything.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parallm::cli {
+
+struct validate_args {
+  std::string job_path;
+  std::optional<std::string> input;
+  std::vector<std::string> overrides;
+};
+
+// 0 when everything is valid, 2 otherwise (cli/exit_codes.hpp).
+int validate_command(const validate_args& args);
+
+}  // namespace parallm::cli
