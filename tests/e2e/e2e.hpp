@@ -1,0 +1,25 @@
+#pragma once
+// Shared by the end-to-end suites: where the executable and the examples are, and a
+// one-call way to run `parallm run` on files in a temp dir.
+
+#include <string>
+#include <vector>
+
+#include "support/jsonl.hpp"
+#include "support/process.hpp"
+
+namespace parallm::test {
+
+inline const std::string parallm_exe = PARALLM_EXE;
+inline const std::filesystem::path source_dir = PARALLM_SOURCE_DIR;
+
+inline std::filesystem::path example(const std::string& name, const std::string& file) {
+  return source_dir / "examples" / name / file;
+}
+
+inline std::vector<std::string> parallm_args(std::vector<std::string> args) {
+  args.insert(args.begin(), parallm_exe);
+  return args;
+}
+
+}  // namespace parallm::test
