@@ -1,0 +1,321 @@
+#define BOOST_TEST_MODULE config_job_loader
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "config_test_support.hpp"
+
+using namespace parallm::config;
+using parallm::config::testing::error_at;
+using parallm::config::testing::mentions;
+using parallm::config::testing::parse;
+using parallm::config::testing::valid;
+
+namespace {
+
+const node_spec& node_named(const job& j, const std::string& name) {
+  for (const auto& n : j.nodes) {
+    if (n.name == name) return n;
+  }
+  BOOST_TEST_FAIL("no node " + name);
+  return j.nodes.front();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(batch_map_takes_every_default) {
+  const auto result =
+      parse_job("nodes:\n  answer: { prompt: \"Q: {{question}}\" }\n", "jobs/batch_map.yaml");
+  BOOST_TEST_REQUIRE(result.errors.empty());
+  const job& j = *result.value;
+  BOOST_TEST(j.path == "jobs/batch_map.yaml");
+  BOOST_TEST(j.version == 1);
+  BOOST_TEST(j.name == "batch_map");
+  BOOST_TEST((j.provider.kind == provider_kind::sim));
+  BOOST_TEST(j.provider.model == "sim");
+  BOOST_TEST(j.provider.params == nlohmann::json::object());
+  BOOST_TEST(j.provider.sim.fail_rate == 0.0);
+  BOOST_TEST(j.provider.sim.choices.empty());
+  BOOST_TEST(j.limits.concurrency == 64);
+  BOOST_TEST(j.limits.rpm == 0.0);
+  BOOST_TEST(j.limits.timeout_s == 60.0);
+  BOOST_TEST(j.limits.max_retries == 4);
+  BOOST_TEST(j.limits.backoff_initial_s == 0.5);
+  BOOST_TEST(j.limits.backoff_max_s == 30.0);
+  BOOST_TEST(j.limits.window == 0);
+  BOOST_TEST_REQUIRE(j.nodes.size() == 1u);
+  const node_spec& n = j.nodes[0];
+  BOOST_TEST(n.name == "answer");
+  BOOST_TEST((n.kind == node_kind::llm));
+  BOOST_TEST(n.prompt == "Q: {{question}}");
+  BOOST_TEST(n.samples == 1);
+  BOOST_TEST(!n.temperature.has_value());
+  BOOST_TEST(!n.provider.has_value());
+  BOOST_TEST(!n.min_success.has_value());
+  BOOST_TEST(n.where.line == 2);
+  BOOST_TEST(n.where.column == 3);
+  BOOST_TEST(j.output == "answer");
+}
+
+BOOST_AUTO_TEST_CASE(trio_with_template_and_min_success) {
+  const job j = valid(R"(version: 1
+name: trio
+provider:
+  kind: openai
+  base_url: http://127.0.0.1:8000/v1/
+  model: gpt-4o-mini
+  api_key_env: MY_KEY
+limits:
+  concurrency: 32
+  rpm: 3000
+  tpm: 2000000
+  timeout_s: 12.5
+  max_retries: 2
+  backoff_initial_s: 1
+  backoff_max_s: 8
+  window: 100
+nodes:
+  joke:  { prompt: "Write a joke about {{topic}}", system: "Be {{tone}}.", max_tokens: 50 }
+  story: { prompt: "Write a short story about {{topic}}" }
+  poem:  { prompt: "Write a poem about {{topic}}", temperature: 0.9 }
+  combined:
+    after: [joke, story, poem]
+    reduce: template
+    template: "STORY:\n{{story}}\n\nJOKE:\n{{joke}}\n\nPOEM:\n{{poem}} for {{topic}}"
+    min_success: 2
+output: combined
+)");
+  BOOST_TEST(j.name == "trio");
+  BOOST_TEST((j.provider.kind == provider_kind::openai));
+  BOOST_TEST(j.provider.base_url == "http://127.0.0.1:8000/v1");
+  BOOST_TEST(j.provider.model == "gpt-4o-mini");
+  BOOST_TEST(j.provider.api_key_env == "MY_KEY");
+  BOOST_TEST(j.provider.anthropic_version.empty());
+  BOOST_TEST(j.limits.concurrency == 32);
+  BOOST_TEST(j.limits.rpm == 3000.0);
+  BOOST_TEST(j.limits.tpm == 2000000.0);
+  BOOST_TEST(j.limits.timeout_s == 12.5);
+  BOOST_TEST(j.limits.max_retries == 2);
+  BOOST_TEST(j.limits.backoff_initial_s == 1.0);
+  BOOST_TEST(j.limits.backoff_max_s == 8.0);
+  BOOST_TEST(j.limits.window == 100);
+  BOOST_TEST_REQUIRE(j.nodes.size() == 4u);
+  BOOST_TEST(j.nodes[0].name == "joke");
+  BOOST_TEST(j.nodes[1].name == "story");
+  BOOST_TEST(j.nodes[2].name == "poem");
+  BOOST_TEST(j.nodes[0].system == "Be {{tone}}.");
+  BOOST_TEST(j.nodes[0].max_tokens.value() == 50);
+  BOOST_TEST(j.nodes[2].temperature.value() == 0.9);
+  const node_spec& combined = j.nodes[3];
+  BOOST_TEST((combined.kind == node_kind::reduce));
+  BOOST_TEST((combined.reduce == reducer_kind::template_text));
+  BOOST_TEST(combined.after == (std::vector<std::string>{"joke", "story", "poem"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(combined.template_text ==
+             "STORY:\n{{story}}\n\nJOKE:\n{{joke}}\n\nPOEM:\n{{poem}} for {{topic}}");
+  BOOST_TEST(combined.min_success.value() == 2);
+  BOOST_TEST(combined.where.line == 21);
+  BOOST_TEST(j.output == "combined");
+}
+
+BOOST_AUTO_TEST_CASE(voting_with_sim_choices_and_quorum) {
+  const job j = valid(R"(provider:
+  kind: sim
+  model: sim-large
+  latency_ms: 20
+  jitter_ms: 5
+  fail_rate: 0.25
+  fail_status: 429
+  choices: [yes, no]
+  weights: [0.7, 0.3]
+  seed: 42
+nodes:
+  label: { prompt: "Is {{text}} positive?", samples: 5, min_success: 3 }
+  verdict: { after: [label], reduce: vote, quorum: 3 }
+)");
+  const sim_options& sim = j.provider.sim;
+  BOOST_TEST(j.provider.model == "sim-large");
+  BOOST_TEST(sim.latency_ms == 20.0);
+  BOOST_TEST(sim.jitter_ms == 5.0);
+  BOOST_TEST(sim.fail_rate == 0.25);
+  BOOST_TEST((sim.fail_status == sim_failure::http_429));
+  BOOST_TEST(sim.choices == (std::vector<std::string>{"yes", "no"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(sim.weights == (std::vector<double>{0.7, 0.3}), boost::test_tools::per_element());
+  BOOST_TEST(sim.seed == 42u);
+  BOOST_TEST(j.nodes[0].samples == 5);
+  BOOST_TEST(j.nodes[0].min_success.value() == 3);
+  BOOST_TEST((j.nodes[1].reduce == reducer_kind::vote));
+  BOOST_TEST(j.nodes[1].quorum == 3);
+  BOOST_TEST(j.output == "verdict");
+}
+
+BOOST_AUTO_TEST_CASE(map_reduce_with_split_foreach_and_llm_after) {
+  const job j = valid(R"(nodes:
+  chunks: { split: document, by: paragraph, max_chars: 4000 }
+  summary: { foreach: chunks, prompt: "Summarize part {{item_index}}: {{item}}", min_success: 1 }
+  final: { after: [summary], prompt: "Combine: {{summary}}", system: "Title: {{doc.title}}" }
+)");
+  const node_spec& chunks = j.nodes[0];
+  BOOST_TEST((chunks.kind == node_kind::split));
+  BOOST_TEST(chunks.split_source == "document");
+  BOOST_TEST((chunks.by == split_by::paragraph));
+  BOOST_TEST(chunks.max_chars == 4000u);
+  const node_spec& summary = j.nodes[1];
+  BOOST_TEST((summary.kind == node_kind::llm));
+  BOOST_TEST(summary.foreach == "chunks");
+  BOOST_TEST(summary.min_success.value() == 1);
+  const node_spec& final_step = j.nodes[2];
+  BOOST_TEST((final_step.kind == node_kind::reduce));
+  BOOST_TEST((final_step.reduce == reducer_kind::llm));
+  BOOST_TEST(final_step.prompt == "Combine: {{summary}}");
+  BOOST_TEST(final_step.system == "Title: {{doc.title}}");
+  BOOST_TEST(j.output == "final");
+}
+
+BOOST_AUTO_TEST_CASE(redundancy_with_per_node_providers_and_first) {
+  const job j = valid(R"(provider:
+  kind: openai
+  base_url: https://proxy.example/v1
+  model: gpt-4o
+  params: { top_p: 0.5 }
+nodes:
+  same_kind: { prompt: "{{q}}", provider: { model: gpt-4o-mini } }
+  other_kind:
+    prompt: "{{q}}"
+    provider: { kind: anthropic, model: claude-3-5-haiku }
+  simulated: { prompt: "{{q}}", provider: { kind: sim, seed: 7 } }
+  plain: { prompt: "{{q}}" }
+  best: { after: [same_kind, other_kind, simulated, plain], reduce: first }
+)");
+  const auto& same = node_named(j, "same_kind").provider.value();
+  BOOST_TEST((same.kind == provider_kind::openai));
+  BOOST_TEST(same.base_url == "https://proxy.example/v1");
+  BOOST_TEST(same.model == "gpt-4o-mini");
+  BOOST_TEST(same.api_key_env == "OPENAI_API_KEY");
+  BOOST_TEST(same.params == nlohmann::json({{"top_p", 0.5}}));
+  const auto& other = node_named(j, "other_kind").provider.value();
+  BOOST_TEST((other.kind == provider_kind::anthropic));
+  BOOST_TEST(other.base_url == "https://api.anthropic.com/v1");
+  BOOST_TEST(other.model == "claude-3-5-haiku");
+  BOOST_TEST(other.api_key_env == "ANTHROPIC_API_KEY");
+  BOOST_TEST(other.anthropic_version == "2023-06-01");
+  BOOST_TEST(other.params == nlohmann::json::object());
+  const auto& simulated = node_named(j, "simulated").provider.value();
+  BOOST_TEST((simulated.kind == provider_kind::sim));
+  BOOST_TEST(simulated.sim.seed == 7u);
+  BOOST_TEST(simulated.base_url.empty());
+  BOOST_TEST(!node_named(j, "plain").provider.has_value());
+  BOOST_TEST((node_named(j, "best").reduce == reducer_kind::first));
+}
+
+BOOST_AUTO_TEST_CASE(anthropic_defaults_and_explicit_version) {
+  const job j =
+      valid(R"(provider: { kind: anthropic, model: claude, anthropic_version: "2024-01-01" }
+nodes: { a: { prompt: hi } }
+)");
+  BOOST_TEST(j.provider.base_url == "https://api.anthropic.com/v1");
+  BOOST_TEST(j.provider.api_key_env == "ANTHROPIC_API_KEY");
+  BOOST_TEST(j.provider.anthropic_version == "2024-01-01");
+  const job openai = valid("provider: { kind: openai, model: m }\nnodes: { a: { prompt: hi } }\n");
+  BOOST_TEST(openai.provider.base_url == "https://api.openai.com/v1");
+  BOOST_TEST(openai.provider.api_key_env == "OPENAI_API_KEY");
+}
+
+BOOST_AUTO_TEST_CASE(params_turn_yaml_into_json_types) {
+  const job j = valid(R"(nodes:
+  a:
+    prompt: hi
+    params:
+      response_format: { type: json_object }
+      stop: ["\n", END]
+      n: 2
+      top_p: 0.5
+      logprobs: true
+      user: null
+      quoted: "42"
+)");
+  const nlohmann::json expected = {{"response_format", {{"type", "json_object"}}},
+                                   {"stop", {"\n", "END"}},
+                                   {"n", 2},
+                                   {"top_p", 0.5},
+                                   {"logprobs", true},
+                                   {"user", nullptr},
+                                   {"quoted", "42"}};
+  BOOST_TEST(j.nodes[0].params == expected);
+  BOOST_TEST(j.nodes[0].params["n"].is_number_integer());
+}
+
+BOOST_AUTO_TEST_CASE(every_reducer_and_split_form) {
+  const job j = valid(R"(nodes:
+  src: { prompt: "Write about {{topic}}" }
+  pieces: { split: src, by: chars, max_chars: 100 }
+  nested: { split: doc.body, by: sentence }
+  each: { foreach: pieces, prompt: "{{item}}" }
+  all: { after: [src, each], reduce: collect, min_success: 1 }
+  joined: { after: [src], reduce: concat, separator: " | " }
+  biggest: { after: [src], reduce: max }
+  smallest: { after: [src], reduce: min }
+output: all
+)");
+  BOOST_TEST(node_named(j, "pieces").split_source == "src");
+  BOOST_TEST((node_named(j, "pieces").by == split_by::chars));
+  BOOST_TEST(node_named(j, "pieces").max_chars == 100u);
+  BOOST_TEST(node_named(j, "nested").split_source == "doc.body");
+  BOOST_TEST((node_named(j, "nested").by == split_by::sentence));
+  BOOST_TEST((node_named(j, "all").reduce == reducer_kind::collect));
+  BOOST_TEST(node_named(j, "joined").separator == " | ");
+  BOOST_TEST((node_named(j, "biggest").reduce == reducer_kind::max));
+  BOOST_TEST((node_named(j, "smallest").reduce == reducer_kind::min));
+  BOOST_TEST(node_named(j, "joined").template_text.empty());
+  BOOST_TEST(j.output == "all");
+}
+
+BOOST_AUTO_TEST_CASE(backoff_max_follows_a_large_initial_backoff) {
+  const job j = valid("limits: { backoff_initial_s: 45 }\nnodes: { a: { prompt: hi } }\n");
+  BOOST_TEST(j.limits.backoff_initial_s == 45.0);
+  BOOST_TEST(j.limits.backoff_max_s == 45.0);
+}
+
+BOOST_AUTO_TEST_CASE(load_job_file_reads_a_file) {
+  const auto path = std::filesystem::temp_directory_path() / "parallm_config_test_job.yaml";
+  {
+    std::ofstream out(path);
+    out << "nodes:\n  a: { prompt: \"hi {{name}}\" }\n";
+  }
+  const auto result = load_job_file(path.string());
+  std::filesystem::remove(path);
+  BOOST_TEST_REQUIRE(result.errors.empty());
+  BOOST_TEST(result.value->path == path.string());
+  BOOST_TEST(result.value->name == "parallm_config_test_job");
+  BOOST_TEST(result.value->nodes.at(0).prompt == "hi {{name}}");
+}
+
+BOOST_AUTO_TEST_CASE(load_job_file_reports_a_file_errors_with_its_path) {
+  const auto path = std::filesystem::temp_directory_path() / "parallm_config_test_bad.yaml";
+  {
+    std::ofstream out(path);
+    out << "nodes:\n  a: { prompt: hi, samples: 0 }\n";
+  }
+  const auto result = load_job_file(path.string());
+  std::filesystem::remove(path);
+  BOOST_TEST_REQUIRE(result.errors.size() == 1u);
+  BOOST_TEST(result.errors[0].file == path.string());
+  BOOST_TEST(result.errors[0].line == 2);
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_one_diagnostic) {
+  const auto result = load_job_file("/nonexistent/parallm/job.yaml");
+  BOOST_TEST(!result.value.has_value());
+  BOOST_TEST_REQUIRE(result.errors.size() == 1u);
+  BOOST_TEST(result.errors[0].to_string() ==
+             "/nonexistent/parallm/job.yaml: cannot read job file: No such file or directory");
+}
+
+BOOST_AUTO_TEST_CASE(a_directory_is_not_a_job_file) {
+  const auto result = load_job_file(std::filesystem::temp_directory_path().string());
+  BOOST_TEST_REQUIRE(result.errors.size() == 1u);
+  BOOST_TEST(mentions(result.errors[0], "cannot read job file: Is a directory"));
+}
