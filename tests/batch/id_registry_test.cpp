@@ -1,0 +1,112 @@
+#define BOOST_TEST_MODULE id_registry
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "batch/id_registry.hpp"
+
+using parallm::batch::id_registry;
+
+BOOST_AUTO_TEST_CASE(empty_registry_contains_nothing) {
+  const id_registry ids;
+  BOOST_TEST(ids.size() == 0u);
+  BOOST_TEST(!ids.contains("0"));
+  BOOST_TEST(!ids.contains("a"));
+}
+
+BOOST_AUTO_TEST_CASE(second_insert_of_an_integer_id_is_a_duplicate) {
+  id_registry ids;
+  BOOST_TEST(ids.insert("5"));
+  BOOST_TEST(!ids.insert("5"));
+  BOOST_TEST(ids.contains("5"));
+  BOOST_TEST(!ids.contains("4"));
+  BOOST_TEST(!ids.contains("6"));
+  BOOST_TEST(ids.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(integer_runs_merge_whatever_the_order) {
+  id_registry ids;
+  // Builds 0..9 from both sides and the middle, so every merge case happens.
+  for (const auto* id : {"0", "9", "2", "4", "3", "8", "1", "6", "5", "7"})
+    BOOST_TEST(ids.insert(id));
+  for (int i = 0; i <= 9; ++i) {
+    BOOST_TEST(ids.contains(std::to_string(i)));
+    BOOST_TEST(!ids.insert(std::to_string(i)));
+  }
+  BOOST_TEST(!ids.contains("10"));
+  BOOST_TEST(ids.size() == 10u);
+  BOOST_TEST(ids.integer_runs() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(shuffled_integer_ids_are_all_found_once) {
+  std::vector<int> values(5000);
+  std::iota(values.begin(), values.end(), 0);
+  std::mt19937 rng(7);
+  std::shuffle(values.begin(), values.end(), rng);
+  id_registry ids;
+  for (int v : values) BOOST_TEST_REQUIRE(ids.insert(std::to_string(2 * v)));
+  for (int v = 0; v < 10000; ++v) {
+    BOOST_TEST_REQUIRE(ids.contains(std::to_string(v)) == (v % 2 == 0));
+  }
+  BOOST_TEST(ids.integer_runs() == 5000u);
+  for (int v : values) BOOST_TEST_REQUIRE(ids.insert(std::to_string(2 * v + 1)));
+  BOOST_TEST(ids.size() == 10000u);
+  BOOST_TEST(ids.integer_runs() == 1u);
+  BOOST_TEST(!ids.insert("9999"));
+  BOOST_TEST(!ids.contains("10000"));
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_numbered_in_order_is_one_run) {
+  id_registry ids;
+  for (int i = 0; i < 1000000; ++i) BOOST_TEST_REQUIRE(ids.insert(std::to_string(i)));
+  BOOST_TEST(ids.integer_runs() == 1u);
+  BOOST_TEST(ids.size() == 1000000u);
+  BOOST_TEST(ids.insert("1000001"));
+  BOOST_TEST(ids.integer_runs() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(non_canonical_integers_are_distinct_string_ids) {
+  id_registry ids;
+  BOOST_TEST(ids.insert("7"));
+  BOOST_TEST(ids.insert("07"));
+  BOOST_TEST(ids.insert("+7"));
+  BOOST_TEST(ids.insert("-7"));
+  BOOST_TEST(ids.insert("7.0"));
+  BOOST_TEST(!ids.insert("07"));
+  BOOST_TEST(ids.size() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(integers_from_two_to_the_63_are_kept_as_strings) {
+  id_registry ids;
+  BOOST_TEST(ids.insert("9223372036854775807"));
+  BOOST_TEST(ids.insert("9223372036854775808"));
+  BOOST_TEST(ids.insert("99999999999999999999999"));
+  BOOST_TEST(!ids.insert("9223372036854775808"));
+  BOOST_TEST(!ids.insert("99999999999999999999999"));
+  BOOST_TEST(ids.contains("9223372036854775807"));
+  BOOST_TEST(!ids.contains("9223372036854775806"));
+}
+
+BOOST_AUTO_TEST_CASE(string_ids_are_found_through_table_growth) {
+  id_registry ids;
+  const int n = 100000;
+  for (int i = 0; i < n; ++i) BOOST_TEST_REQUIRE(ids.insert("doc-" + std::to_string(i)));
+  BOOST_TEST(ids.size() == static_cast<std::uint64_t>(n));
+  for (int i = 0; i < n; ++i) {
+    BOOST_TEST_REQUIRE(ids.contains("doc-" + std::to_string(i)));
+    BOOST_TEST_REQUIRE(!ids.insert("doc-" + std::to_string(i)));
+  }
+  for (int i = n; i < 2 * n; ++i) BOOST_TEST_REQUIRE(!ids.contains("doc-" + std::to_string(i)));
+}
+
+BOOST_AUTO_TEST_CASE(empty_string_is_an_id_like_any_other) {
+  id_registry ids;
+  BOOST_TEST(!ids.contains(""));
+  BOOST_TEST(ids.insert(""));
+  BOOST_TEST(!ids.insert(""));
+  BOOST_TEST(ids.contains(""));
+}

@@ -1,0 +1,80 @@
+#define BOOST_TEST_MODULE input_line
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "batch/input_line.hpp"
+
+using parallm::batch::parse_input_line;
+
+BOOST_AUTO_TEST_CASE(blank_lines_are_skipped) {
+  BOOST_TEST(!parse_input_line("", 1).has_value());
+  BOOST_TEST(!parse_input_line("  \t \r", 2).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(string_id_is_used_as_is_and_fields_kept) {
+  const auto item = parse_input_line(R"({"id": "doc-7", "topic": "cats"})", 3);
+  BOOST_TEST_REQUIRE(item.has_value());
+  BOOST_TEST(item->error.empty());
+  BOOST_TEST(item->line == 3u);
+  BOOST_TEST(item->id == "doc-7");
+  BOOST_TEST(item->fields.at("topic") == "cats");
+}
+
+BOOST_AUTO_TEST_CASE(integer_ids_become_decimal_text) {
+  BOOST_TEST(parse_input_line(R"({"id": 42})", 1)->id == "42");
+  BOOST_TEST(parse_input_line(R"({"id": -5})", 1)->id == "-5");
+  BOOST_TEST(parse_input_line(R"({"id": 18446744073709551615})", 1)->id == "18446744073709551615");
+}
+
+BOOST_AUTO_TEST_CASE(custom_id_is_used_without_id_and_id_wins_over_it) {
+  BOOST_TEST(parse_input_line(R"({"custom_id": "req-1", "body": {}})", 1)->id == "req-1");
+  BOOST_TEST(parse_input_line(R"({"custom_id": 9})", 1)->id == "9");
+  BOOST_TEST(parse_input_line(R"({"custom_id": "c", "id": "i"})", 1)->id == "i");
+}
+
+BOOST_AUTO_TEST_CASE(without_an_id_the_line_number_is_the_id) {
+  const auto item = parse_input_line(R"(  {"topic": "dogs"}  )", 17);
+  BOOST_TEST(item->error.empty());
+  BOOST_TEST(item->id == "17");
+}
+
+BOOST_AUTO_TEST_CASE(other_id_types_are_errors_naming_the_field) {
+  for (const auto* text : {R"({"id": 1.5})", R"({"id": null})", R"({"id": true})",
+                           R"({"id": ["a"]})", R"({"id": {"x": 1}})"}) {
+    const auto item = parse_input_line(text, 7);
+    BOOST_TEST(item->error == "line 7: field 'id' must be a string or an integer");
+    BOOST_TEST(item->id == "7");
+  }
+  BOOST_TEST(parse_input_line(R"({"custom_id": 2.5})", 8)->error ==
+             "line 8: field 'custom_id' must be a string or an integer");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_json_is_an_error_with_the_parser_message) {
+  const auto item = parse_input_line(R"({"topic": "cats")", 7);
+  BOOST_TEST_REQUIRE(item.has_value());
+  BOOST_TEST(item->id == "7");
+  BOOST_TEST(item->error.starts_with("line 7: not a JSON object (parse error at line 1"));
+  BOOST_TEST(item->error.find("json.exception") == std::string::npos);
+  BOOST_TEST(item->error.ends_with(")"));
+}
+
+BOOST_AUTO_TEST_CASE(trailing_garbage_after_the_object_is_an_error) {
+  const auto item = parse_input_line(R"({"a": 1} {"b": 2})", 4);
+  BOOST_TEST(item->error.starts_with("line 4: not a JSON object ("));
+}
+
+BOOST_AUTO_TEST_CASE(json_that_is_not_an_object_is_an_error_naming_its_type) {
+  BOOST_TEST(parse_input_line("[1, 2]", 7)->error ==
+             "line 7: expected a JSON object, got an array");
+  BOOST_TEST(parse_input_line("\"text\"", 7)->error ==
+             "line 7: expected a JSON object, got a string");
+  BOOST_TEST(parse_input_line("12", 7)->error == "line 7: expected a JSON object, got a number");
+  BOOST_TEST(parse_input_line("null", 7)->error == "line 7: expected a JSON object, got null");
+  BOOST_TEST(parse_input_line("[1]", 9)->id == "9");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_is_an_error_not_an_exception) {
+  const std::string text = "{\"topic\": \"\xff\xfe\"}";
+  BOOST_TEST(parse_input_line(text, 2)->error.starts_with("line 2: not a JSON object ("));
+}
