@@ -244,7 +244,9 @@ std::optional<std::string> yaml_reader::read_string(const YAML::Node& map,
                                                     std::string_view key) {
   const auto value = child(map, key);
   if (!value) return std::nullopt;
-  return as_string(*value, join_field(parent, key));
+  const std::string field = join_field(parent, key);
+  remember(field, *value);
+  return as_string(*value, field);
 }
 
 std::optional<int> yaml_reader::read_int(const YAML::Node& map, const std::string& parent,
@@ -252,6 +254,7 @@ std::optional<int> yaml_reader::read_int(const YAML::Node& map, const std::strin
   const auto value = child(map, key);
   if (!value) return std::nullopt;
   const std::string field = join_field(parent, key);
+  remember(field, *value);
   const auto integer = value->IsScalar() ? parse_integer(value->Scalar()) : std::nullopt;
   if (!integer) {
     error(field, "expected an integer, got " + describe(*value));
@@ -270,11 +273,13 @@ std::optional<std::uint64_t> yaml_reader::read_unsigned(const YAML::Node& map,
                                                         std::string_view key) {
   const auto value = child(map, key);
   if (!value) return std::nullopt;
+  const std::string field = join_field(parent, key);
+  remember(field, *value);
   std::uint64_t integer = 0;
   const std::string text = value->IsScalar() ? value->Scalar() : std::string();
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
   if (!value->IsScalar() || text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    error(join_field(parent, key), "expected a non-negative integer, got " + describe(*value));
+    error(field, "expected a non-negative integer, got " + describe(*value));
     return std::nullopt;
   }
   return integer;
@@ -284,7 +289,9 @@ std::optional<double> yaml_reader::read_number(const YAML::Node& map, const std:
                                                std::string_view key, number_range range) {
   const auto value = child(map, key);
   if (!value) return std::nullopt;
-  return as_number(*value, join_field(parent, key), range);
+  const std::string field = join_field(parent, key);
+  remember(field, *value);
+  return as_number(*value, field, range);
 }
 
 std::optional<std::vector<std::string>> yaml_reader::read_string_list(const YAML::Node& map,
@@ -293,6 +300,7 @@ std::optional<std::vector<std::string>> yaml_reader::read_string_list(const YAML
   const auto value = child(map, key);
   if (!value) return std::nullopt;
   const std::string field = join_field(parent, key);
+  remember(field, *value);
   if (!value->IsSequence()) {
     error(field, "expected a list of strings, got " + describe(*value));
     return std::nullopt;
@@ -319,6 +327,7 @@ std::optional<std::vector<double>> yaml_reader::read_number_list(const YAML::Nod
   const auto value = child(map, key);
   if (!value) return std::nullopt;
   const std::string field = join_field(parent, key);
+  remember(field, *value);
   if (!value->IsSequence()) {
     error(field, "expected a list of numbers, got " + describe(*value));
     return std::nullopt;
@@ -343,8 +352,10 @@ std::optional<nlohmann::json> yaml_reader::read_json_map(const YAML::Node& map,
                                                          std::string_view key) {
   const auto value = child(map, key);
   if (!value) return std::nullopt;
+  const std::string field = join_field(parent, key);
+  remember(field, *value);
   if (!value->IsMap()) {
-    error(join_field(parent, key), "expected a map, got " + describe(*value));
+    error(field, "expected a map, got " + describe(*value));
     return std::nullopt;
   }
   return to_json(*value);

@@ -1,0 +1,128 @@
+#define BOOST_TEST_MODULE config_overrides
+#include <boost/test/unit_test.hpp>
+
+#include "config_test_support.hpp"
+
+using namespace parallm::config;
+using parallm::config::testing::all_errors;
+using parallm::config::testing::error_at;
+using parallm::config::testing::mentions;
+using parallm::config::testing::parse;
+using parallm::config::testing::valid;
+
+namespace {
+
+const std::string k_job = R"(limits:
+  concurrency: 4
+nodes:
+  poem: { prompt: "A poem about {{topic}}", temperature: 0.9 }
+  note: { prompt: "A note on {{topic}}" }
+)";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(overrides_replace_values_with_their_yaml_type) {
+  const job j = valid(k_job, {"limits.concurrency=32", "nodes.poem.temperature=0.2", "name=nightly",
+                              "output=poem"});
+  BOOST_TEST(j.limits.concurrency == 32);
+  BOOST_TEST(j.nodes[0].temperature.value() == 0.2);
+  BOOST_TEST(j.name == "nightly");
+  BOOST_TEST(j.output == "poem");
+  BOOST_TEST(j.nodes[0].name == "poem");
+  BOOST_TEST(j.nodes[1].name == "note");
+}
+
+BOOST_AUTO_TEST_CASE(overrides_create_missing_maps) {
+  const job j = valid(k_job, {"provider.kind=openai", "provider.model=gpt-4o", "limits.rpm=600",
+                              "nodes.poem.provider.model=gpt-4o-mini"});
+  BOOST_TEST((j.provider.kind == provider_kind::openai));
+  BOOST_TEST(j.provider.model == "gpt-4o");
+  BOOST_TEST(j.limits.rpm == 600.0);
+  BOOST_TEST(j.limits.concurrency == 4);
+  BOOST_TEST(j.nodes[0].provider.value().model == "gpt-4o-mini");
+  BOOST_TEST((j.nodes[0].provider.value().kind == provider_kind::openai));
+}
+
+BOOST_AUTO_TEST_CASE(overrides_add_nodes_and_lists) {
+  const job j = valid(k_job, {"nodes.both.after=[poem, note]", "nodes.both.reduce=concat"});
+  BOOST_TEST_REQUIRE(j.nodes.size() == 3u);
+  BOOST_TEST(j.nodes[2].name == "both");
+  BOOST_TEST(j.nodes[2].after == (std::vector<std::string>{"poem", "note"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(j.output == "both");
+}
+
+BOOST_AUTO_TEST_CASE(later_override_wins_and_value_may_contain_equals) {
+  const job j = valid(k_job, {"nodes.note.prompt=x", "nodes.note.prompt=a=b {{topic}}"});
+  BOOST_TEST(j.nodes[1].prompt == "a=b {{topic}}");
+}
+
+BOOST_AUTO_TEST_CASE(overrides_build_a_job_from_an_empty_file) {
+  const job j = valid("", {"nodes.a.prompt=hello"});
+  BOOST_TEST(j.nodes.at(0).prompt == "hello");
+}
+
+BOOST_AUTO_TEST_CASE(key_without_equals) {
+  const auto result = parse(k_job, {"limits.concurrency"});
+  BOOST_TEST_REQUIRE(result.errors.size() == 1u);
+  BOOST_TEST(result.errors[0].to_string() ==
+             "--set: limits.concurrency: expected KEY=VALUE, e.g. limits.concurrency=32");
+}
+
+BOOST_AUTO_TEST_CASE(empty_path_segments) {
+  const auto result = parse(k_job, {"limits..rpm=3", ".name=x", "name.=x", "=5"});
+  BOOST_TEST_REQUIRE(result.errors.size() == 4u, all_errors(result));
+  for (const auto& e : result.errors) {
+    BOOST_TEST(e.file == "--set");
+    BOOST_TEST(e.line == 0);
+    BOOST_TEST(mentions(e, "empty segment"));
+  }
+  BOOST_TEST(result.errors[0].field == "limits..rpm");
+  BOOST_TEST(result.errors[3].field == "");
+}
+
+BOOST_AUTO_TEST_CASE(value_that_is_not_yaml) {
+  const auto d = error_at(parse(k_job, {"nodes.poem.after=[a, b"}), "nodes.poem.after");
+  BOOST_TEST(d.file == "--set");
+  BOOST_TEST(mentions(d, "cannot read the value as YAML"));
+}
+
+BOOST_AUTO_TEST_CASE(path_through_a_scalar) {
+  const auto d = error_at(parse(k_job, {"limits.concurrency.max=3"}), "limits.concurrency.max");
+  BOOST_TEST(d.file == "--set");
+  BOOST_TEST(d.message ==
+             "cannot set a key inside 'limits.concurrency', which holds '4', not a map");
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_are_reported_at_the_key_without_a_line) {
+  const auto result = parse(k_job, {"limits.concurrency=abc", "nodes.poem.temperature=-1"});
+  BOOST_TEST(result.errors.size() == 2u, all_errors(result));
+  const auto concurrency = error_at(result, "limits.concurrency");
+  BOOST_TEST(concurrency.to_string() ==
+             "job.yaml: limits.concurrency: expected an integer, got 'abc'");
+  const auto temperature = error_at(result, "nodes.poem.temperature");
+  BOOST_TEST(temperature.file == "job.yaml");
+  BOOST_TEST(temperature.line == 0);
+  BOOST_TEST(mentions(temperature, "from 0 to 2"));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_keys_set_by_override_are_reported) {
+  const auto d = error_at(parse(k_job, {"limits.concurency=8"}), "limits.concurency");
+  BOOST_TEST(d.line == 0);
+  BOOST_TEST(mentions(d, "did you mean 'concurrency'?"));
+}
+
+BOOST_AUTO_TEST_CASE(values_from_the_file_keep_their_lines) {
+  const auto result =
+      parse("limits:\n  rpm: -1\n" + k_job.substr(k_job.find("nodes:")), {"limits.concurrency=0"});
+  BOOST_TEST(error_at(result, "limits.rpm").line == 2);
+  BOOST_TEST(error_at(result, "limits.concurrency").line == 0);
+}
+
+BOOST_AUTO_TEST_CASE(list_elements_set_by_override_have_no_line) {
+  const auto d =
+      error_at(parse(k_job, {"nodes.both.after=[poem, ghost]", "nodes.both.reduce=first"}),
+               "nodes.both.after[1]");
+  BOOST_TEST(d.line == 0);
+  BOOST_TEST(mentions(d, "unknown node 'ghost' in after"));
+}
