@@ -115,17 +115,20 @@ BOOST_AUTO_TEST_CASE(map_reduce_summarizes_every_chunk_then_combines) {
   temp_dir dir;
   const auto run = run_example(dir, "map_reduce");
   BOOST_TEST(run.process.exit_code == 0);
+  std::size_t total_chunks = 0;
   for (const auto& line : run.lines) {
     BOOST_TEST(line.at("status") == "ok");
     const auto& nodes = line.at("nodes");
     const auto chunks = nodes.at("chunks").at("output");
     const auto summaries = nodes.at("summary").at("output");
     BOOST_TEST(chunks.is_array());
-    BOOST_TEST(chunks.size() >= 2u);
+    BOOST_TEST(chunks.size() >= 1u);
+    total_chunks += chunks.size();
     BOOST_TEST(summaries.size() == chunks.size());
     for (const auto& chunk : chunks) BOOST_TEST(chunk.get<std::string>().size() <= 400u);
     BOOST_TEST(line.at("output").get<std::string>().find("Combine") != std::string::npos);
   }
+  BOOST_TEST(total_chunks > run.lines.size());  // long documents were split
 }
 
 BOOST_AUTO_TEST_CASE(partial_failure_tolerates_one_failed_branch) {
