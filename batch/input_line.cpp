@@ -31,17 +31,18 @@ std::optional<input_item> parse_input_line(std::string_view text, std::uint64_t 
   if (is_blank(text)) return std::nullopt;
   input_item item;
   item.line = line;
-  const auto prefix = "line " + std::to_string(line) + ": ";
+  // Built only on the error paths: the common path must stay cheap.
+  const auto prefix = [line] { return "line " + std::to_string(line) + ": "; };
   try {
     item.fields = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     item.id = std::to_string(line);
-    item.error = prefix + "not a JSON object (" + without_exception_tag(e.what()) + ")";
+    item.error = prefix() + "not a JSON object (" + without_exception_tag(e.what()) + ")";
     return item;
   }
   if (!item.fields.is_object()) {
     item.id = std::to_string(line);
-    item.error = prefix + "expected a JSON object, got " + describe_type(item.fields);
+    item.error = prefix() + "expected a JSON object, got " + describe_type(item.fields);
     item.fields = nlohmann::json::object();
     return item;
   }
@@ -61,7 +62,7 @@ std::optional<input_item> parse_input_line(std::string_view text, std::uint64_t 
     item.id = std::to_string(found->get<std::int64_t>());
   } else {
     item.id = std::to_string(line);
-    item.error = prefix + "field '" + key + "' must be a string or an integer";
+    item.error = prefix() + "field '" + key + "' must be a string or an integer";
   }
   return item;
 }

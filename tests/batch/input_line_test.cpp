@@ -78,3 +78,10 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_an_error_not_an_exception) {
   const std::string text = "{\"topic\": \"\xff\xfe\"}";
   BOOST_TEST(parse_input_line(text, 2)->error.starts_with("line 2: not a JSON object ("));
 }
+
+BOOST_AUTO_TEST_CASE(deeply_nested_input_is_parsed_without_recursion) {
+  const std::string deep = "{\"a\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  const auto item = parse_input_line(deep, 1);
+  BOOST_TEST(item->error.empty());
+  BOOST_TEST(parse_input_line(std::string(100000, '['), 2)->error.starts_with("line 2: not a"));
+}
