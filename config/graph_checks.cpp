@@ -29,7 +29,7 @@ class graph_checker {
       check_templates(node);
       check_branches(node);
     }
-    if (!index_.contains(job_.output)) {
+    if (!job_.output.empty() && !index_.contains(job_.output)) {
       reader_.error("output",
                     "unknown node '" + job_.output + "' in output (nodes: " + node_names() + ")");
     }

@@ -1,5 +1,6 @@
 #include "config/job_loader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -66,11 +67,12 @@ job read_job(const YAML::Node& root, const std::string& path, yaml_reader& reade
   }
   read_nodes(root, result, reader);
   if (const auto output = reader.read_string(root, "", "output")) {
+    if (output->empty()) reader.error("output", "expected a node name, got an empty string");
     result.output = *output;
   } else if (!child(root, "output") && !result.nodes.empty()) {
     result.output = result.nodes.back().name;
   }
-  if (!result.nodes.empty() && !result.output.empty()) check_graph(result, reader);
+  if (!result.nodes.empty()) check_graph(result, reader);
   return result;
 }
 
@@ -85,6 +87,10 @@ job_load_result parse_job(std::string_view yaml_text, const std::string& path,
     apply_overrides(root, overrides, reader, result.errors);
     job parsed = read_job(root, path, reader);
     if (result.errors.empty()) result.value = std::move(parsed);
+    // Checks run by concern, but a reader wants the file's order.
+    std::stable_sort(result.errors.begin(), result.errors.end(), [](const auto& a, const auto& b) {
+      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
   } catch (const YAML::Exception& e) {
     const int line = e.mark.line < 0 ? 0 : e.mark.line + 1;
     const int column = e.mark.column < 0 ? 0 : e.mark.column + 1;

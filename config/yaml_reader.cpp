@@ -260,9 +260,14 @@ std::optional<int> yaml_reader::read_int(const YAML::Node& map, const std::strin
     error(field, "expected an integer, got " + describe(*value));
     return std::nullopt;
   }
-  if (*integer < min || *integer > INT_MAX) {
+  if (*integer < min) {
     error(field,
           "expected an integer of at least " + std::to_string(min) + ", got " + describe(*value));
+    return std::nullopt;
+  }
+  if (*integer > INT_MAX) {
+    error(field, "expected an integer of at most " + std::to_string(INT_MAX) + ", got " +
+                     describe(*value));
     return std::nullopt;
   }
   return static_cast<int>(*integer);

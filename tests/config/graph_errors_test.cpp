@@ -61,6 +61,24 @@ BOOST_AUTO_TEST_CASE(output_must_name_a_node) {
   BOOST_TEST(d.to_string() == "job.yaml:3:9: output: unknown node 'b' in output (nodes: a)");
 }
 
+BOOST_AUTO_TEST_CASE(output_must_be_a_node_name) {
+  BOOST_TEST(error_at(parse("nodes:\n  a: { prompt: hi }\noutput: ''\n"), "output").message ==
+             "expected a node name, got an empty string");
+  const auto listed = parse("nodes:\n  a: { prompt: hi }\noutput: [a]\n");
+  BOOST_TEST_REQUIRE(listed.errors.size() == 1u, all_errors(listed));
+  BOOST_TEST(listed.errors[0].message == "expected a string, got a list");
+}
+
+BOOST_AUTO_TEST_CASE(errors_come_in_file_order) {
+  const auto result = parse(R"(nodes:
+  a: { after: [ghost], reduce: first }
+  b: { prompt: hi, temperature: 7 }
+)");
+  BOOST_TEST_REQUIRE(result.errors.size() == 2u, all_errors(result));
+  BOOST_TEST(result.errors[0].field == "nodes.a.after[0]");
+  BOOST_TEST(result.errors[1].field == "nodes.b.temperature");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(cycles)

@@ -212,6 +212,11 @@ BOOST_AUTO_TEST_CASE(negative_and_zero_limits) {
   BOOST_TEST(result.errors.size() == 7u);
 }
 
+BOOST_AUTO_TEST_CASE(integer_too_large_for_its_field) {
+  const auto d = error_at(parse("limits: { window: 99999999999 }\n" + k_nodes), "limits.window");
+  BOOST_TEST(d.message == "expected an integer of at most 2147483647, got '99999999999'");
+}
+
 BOOST_AUTO_TEST_CASE(fractional_integer_is_a_type_error) {
   const auto d = error_at(parse("limits: { max_retries: 2.5 }\n" + k_nodes), "limits.max_retries");
   BOOST_TEST(d.message == "expected an integer, got '2.5'");

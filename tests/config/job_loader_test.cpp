@@ -273,6 +273,17 @@ output: all
   BOOST_TEST(j.output == "all");
 }
 
+BOOST_AUTO_TEST_CASE(numbers_in_every_yaml_spelling) {
+  const job j = valid(
+      "limits: { rpm: 1e3, tpm: +500, timeout_s: .5, concurrency: \"8\" }\n"
+      "nodes: { a: { prompt: hi, temperature: 0 } }\n");
+  BOOST_TEST(j.limits.rpm == 1000.0);
+  BOOST_TEST(j.limits.tpm == 500.0);
+  BOOST_TEST(j.limits.timeout_s == 0.5);
+  BOOST_TEST(j.limits.concurrency == 8);
+  BOOST_TEST(j.nodes[0].temperature.value() == 0.0);
+}
+
 BOOST_AUTO_TEST_CASE(backoff_max_follows_a_large_initial_backoff) {
   const job j = valid("limits: { backoff_initial_s: 45 }\nnodes: { a: { prompt: hi } }\n");
   BOOST_TEST(j.limits.backoff_initial_s == 45.0);
