@@ -3,6 +3,7 @@
 // Built once per job and shared read-only by every item run and every worker.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,10 @@
 
 namespace parallm::flow {
 
+// How a node runs: one or more calls (llm), a split, a reducer without a call, or a reducer
+// that ends in one call (`reduce: llm`, or `after` with a `prompt`).
+enum class node_role { call, split, reduce, reduce_call };
+
 struct compiled_node {
   config::node_spec spec;
   std::vector<node_index> deps;  // nodes that must finish first (after, foreach, split source)
@@ -20,6 +25,11 @@ struct compiled_node {
   text_template reduce_template;  // reduce: template
   std::uint32_t provider = 0;     // index into graph::providers()
   bool is_list = false;           // output is a list (samples > 1, foreach, split)
+  node_role role = node_role::call;
+  std::vector<node_index> after;          // spec.after resolved, in declared order
+  std::optional<node_index> foreach;      // the node whose list `foreach` maps over
+  std::optional<node_index> split_input;  // split_source when it names a node
+  std::vector<node_index> dependents;     // the nodes that have this one in their deps
 };
 
 class graph {
