@@ -14,6 +14,9 @@
 
 namespace parallm::flow {
 
+struct branch;
+struct named_output;
+
 enum class item_status { ok, partial, failed };
 std::string_view to_string(item_status s);
 
@@ -21,6 +24,9 @@ class item_run {
  public:
   // fields: the input line's JSON object (its template variables).
   item_run(const graph& g, nlohmann::json fields);
+  ~item_run();
+  item_run(item_run&&) noexcept;
+  item_run& operator=(item_run&&) noexcept;
 
   // Runs every node that is ready without a call (splits, reducers) and appends the calls
   // the item needs now. Call once.
@@ -41,6 +47,23 @@ class item_run {
 
  private:
   struct node_state;
+
+  // run_* return true when the node settled without a call.
+  void run(node_index node, std::vector<call_request>& out);
+  void run_split(node_index node);
+  bool run_calls(node_index node, std::vector<call_request>& out);
+  void run_reduce(node_index node);
+  bool run_reduce_call(node_index node, std::vector<call_request>& out);
+  void finish_list(node_index node);
+  void settle(node_index node, std::vector<call_request>& out);
+  bool fail_if_upstream_failed(node_index node);
+  bool fail_if_render_failed(node_index node, bool rendered, const text_template& text,
+                             const std::string& missing);
+  const nlohmann::json* lookup(node_index node, std::string_view name) const;
+  void branches_of(node_index node, std::vector<branch>& out) const;
+  void after_outputs(node_index node, std::vector<named_output>& out) const;
+  void write_node(std::string& line, node_index node) const;
+
   const graph* graph_;
   nlohmann::json fields_;
   std::vector<node_state> nodes_;
