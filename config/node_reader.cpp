@@ -27,10 +27,6 @@ constexpr std::array<std::pair<std::string_view, reducer_kind>, 8> k_reducers = 
     {"llm", reducer_kind::llm},
 }};
 
-bool contains(const key_list& keys, std::string_view key) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
-
 // A reducer's own keys besides reduce, after and min_success.
 key_list reducer_keys(reducer_kind kind) {
   switch (kind) {
@@ -51,7 +47,7 @@ std::string_view reducer_for_key(std::string_view key) {
   if (key == "template") return "template";
   if (key == "separator") return "concat";
   if (key == "quorum") return "vote";
-  return contains(k_llm_step_keys, key) ? "llm" : "";
+  return has_key(k_llm_step_keys, key) ? "llm" : "";
 }
 
 bool is_field_path(std::string_view text) {
@@ -159,7 +155,7 @@ void check_reduce_keys(const YAML::Node& node, const std::string& field,
     allowed.insert(allowed.end(), own.begin(), own.end());
   }
   for (const auto& key : reader.keys(node, field)) {
-    if (contains(allowed, key)) continue;
+    if (has_key(allowed, key)) continue;
     const std::string key_field = join_field(field, key);
     const auto owner = reducer_for_key(key);
     if (owner.empty()) {

@@ -12,10 +12,6 @@ const key_list k_anthropic_keys = {"anthropic_version"};
 const key_list k_sim_keys = {"latency_ms", "jitter_ms", "fail_rate", "fail_status",
                              "choices",    "weights",   "seed"};
 
-bool contains(const key_list& keys, std::string_view key) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
-
 key_list allowed_keys(provider_kind kind) {
   key_list keys = k_common_keys;
   const auto add = [&](const key_list& more) { keys.insert(keys.end(), more.begin(), more.end()); };
@@ -49,14 +45,14 @@ void check_provider_keys(const YAML::Node& map, const std::string& field, provid
   const key_list allowed = allowed_keys(kind);
   for (const auto& key : reader.keys(map, field)) {
     const std::string key_field = join_field(field, key);
-    if (contains(allowed, key)) continue;
-    if (contains(k_sim_keys, key)) {
+    if (has_key(allowed, key)) continue;
+    if (has_key(k_sim_keys, key)) {
       reader.error_at(key_field, reader.where_key(key_field),
                       "'" + key + "' is only for kind: sim, not kind: " + kind_name(kind));
-    } else if (contains(k_http_keys, key)) {
+    } else if (has_key(k_http_keys, key)) {
       reader.error_at(key_field, reader.where_key(key_field),
                       "'" + key + "' is only for kind: openai or anthropic, not kind: sim");
-    } else if (contains(k_anthropic_keys, key)) {
+    } else if (has_key(k_anthropic_keys, key)) {
       reader.error_at(key_field, reader.where_key(key_field),
                       "'" + key + "' is only for kind: anthropic, not kind: " + kind_name(kind));
     } else {

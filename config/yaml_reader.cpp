@@ -67,6 +67,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+bool has_key(const key_list& keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
 std::optional<YAML::Node> child(const YAML::Node& map, std::string_view key) {
   if (!map.IsMap()) return std::nullopt;
   for (auto it = map.begin(); it != map.end(); ++it) {
@@ -212,7 +216,7 @@ void yaml_reader::unknown_key(const std::string& field, std::string_view key,
 void yaml_reader::check_keys(const YAML::Node& map, const std::string& field,
                              const key_list& allowed) {
   for (const auto& key : keys(map, field)) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+    if (!has_key(allowed, key)) {
       unknown_key(join_field(field, key), key, allowed);
     }
   }

@@ -21,6 +21,8 @@ namespace parallm::config {
 
 using key_list = std::vector<std::string_view>;
 
+bool has_key(const key_list& keys, std::string_view key);
+
 // "nodes" + "poem" -> "nodes.poem"; "" + "limits" -> "limits".
 std::string join_field(std::string_view parent, std::string_view key);
 
