@@ -11,11 +11,16 @@
 namespace parallm::cli {
 namespace {
 
+// SIGUSR2 only wakes the watcher when it is destroyed, so that shutdown does not wait for
+// a poll interval.
+constexpr int wake_signal = SIGUSR2;
+
 sigset_t watched_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, wake_signal);
   return set;
 }
 
@@ -29,6 +34,7 @@ signal_watch::signal_watch() {
 
 signal_watch::~signal_watch() {
   stop_ = true;
+  pthread_kill(thread_.native_handle(), wake_signal);
   thread_.join();
 }
 
@@ -42,7 +48,8 @@ void signal_watch::watch() {
   const auto set = watched_signals();
   const timespec poll_interval{0, 100'000'000};
   while (!stop_) {
-    if (sigtimedwait(&set, nullptr, &poll_interval) < 0) continue;
+    const int sig = sigtimedwait(&set, nullptr, &poll_interval);
+    if (sig < 0 || sig == wake_signal) continue;
     if (count_.fetch_add(1) == 0) {
       static const char note[] =
           "\nparallm: stopping: no new items; finishing those in flight (again to abort)\n";
