@@ -8,6 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "batch/progress_display.hpp"
 #include "flow/item_run.hpp"
 
 namespace parallm::actors {
@@ -26,6 +27,7 @@ struct reducer_state {
   reducer_options options;
   dispatcher_actor dispatcher;
   std::optional<batch::run_stats> stats;
+  std::optional<batch::progress_display> progress;
   std::unordered_map<std::uint64_t, open_item> items;
   std::vector<flow::call_request> scratch;
   std::uint64_t released = 0;  // lines written since the last note to the coordinator
@@ -60,12 +62,9 @@ void finish_if_complete(self_pointer self) {
   auto& st = self->state;
   if (!st.expected || st.written < *st.expected) return;
   if (!st.options.writer->flush() && st.error.empty()) st.error = st.options.writer->error();
-  const auto elapsed = st.stats->elapsed(clock::now());
-  if (st.options.progress) {
-    // Leave the last progress line in place, then start the summary on its own line.
-    std::fprintf(stderr, "\r%s\x1b[K\n",
-                 st.stats->progress_line(st.options.progress_total, elapsed).c_str());
-  }
+  const auto now = clock::now();
+  const auto elapsed = st.stats->elapsed(now);
+  if (st.progress) st.progress->finish(*st.stats, now);
   run_report report{st.stats->ok(),      st.stats->partial(),        st.stats->failed(),
                     st.stats->skipped(), st.stats->summary(elapsed), st.error};
   st.options.done->set_value(std::move(report));
@@ -89,7 +88,14 @@ void after_message(self_pointer self, call_batch& calls) {
 reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options options) {
   self->state.options = std::move(options);
   self->state.stats.emplace(clock::now());
-  if (self->state.options.progress) self->delayed_send(self, progress_interval, tick_atom::value);
+  if (self->state.options.progress) {
+    // On a terminal the line redraws in place; into a log file, one line a second.
+    const bool tty = batch::progress_display::is_terminal(stderr);
+    self->state.progress.emplace(stderr, tty, self->state.options.progress_total,
+                                 batch::progress_display::terminal_width(stderr),
+                                 tty ? progress_interval : std::chrono::seconds(1));
+    self->delayed_send(self, progress_interval, tick_atom::value);
+  }
   return {
       [=](attach_atom, dispatcher_actor dispatcher) {
         self->state.dispatcher = std::move(dispatcher);
@@ -139,11 +145,7 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
         finish_if_complete(self);
       },
       [=](tick_atom) {
-        auto& st = self->state;
-        const auto line =
-            st.stats->progress_line(st.options.progress_total, st.stats->elapsed(clock::now()));
-        std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
-        std::fflush(stderr);
+        self->state.progress->update(*self->state.stats, clock::now());
         self->delayed_send(self, progress_interval, tick_atom::value);
       },
   };
