@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <future>
 #include <memory>
+#include <thread>
 
 #include <unistd.h>
 #include <caf/actor_system.hpp>
@@ -43,6 +44,11 @@ actors::coordinator_options coordinator_options_for(const config::limits_spec& l
       std::chrono::milliseconds(static_cast<std::int64_t>(limits.backoff_max_s * 1000));
   opts.seed = static_cast<std::uint64_t>(::getpid());
   return opts;
+}
+
+std::size_t scheduler_threads() {
+  const auto cores = std::thread::hardware_concurrency();
+  return cores > 1 ? cores - 1 : 1;
 }
 
 int exit_status(const actors::run_report& report, bool interrupted) {
@@ -90,6 +96,11 @@ int run_command(const run_args& args) {
 
   signal_watch signals;
   caf::actor_system_config cfg;
+  // The input reader (and later the HTTP engine) run on threads of their own, so the
+  // scheduler leaves them a core; on 2 cores one scheduler thread with a shared queue
+  // measured ~20% faster than two work-stealing threads that keep preempting the reader.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", scheduler_threads());
   caf::actor_system system{cfg};
   actors::reducer_options reducer_opts{graph, writer, progress, 0, done};
   if (progress && args.input != "-") {
