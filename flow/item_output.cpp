@@ -24,6 +24,11 @@ void append_totals(std::string& line, std::uint64_t prompt, std::uint64_t comple
   line += '}';
 }
 
+// A guess at the line's length that is rarely short, so the line is allocated once.
+std::size_t size_hint(const nlohmann::json& output) {
+  return output.is_string() ? output.get_ref<const std::string&>().size() + 16 : 64;
+}
+
 }  // namespace
 
 void item_run::write_node(std::string& line, node_index node) const {
@@ -75,8 +80,13 @@ void item_run::write_node(std::string& line, node_index node) const {
 
 std::string item_run::output_line(std::string_view id) const {
   const auto item = status();
+  std::size_t hint = 128 + id.size();
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    hint += 160 + graph_->nodes()[i].spec.name.size() + size_hint(nodes_[i].output);
+  }
+  if (!nodes_.empty()) hint += size_hint(nodes_[graph_->output()].output);
   std::string line;
-  line.reserve(256 + id.size());
+  line.reserve(hint);
   line += "{\"id\":";
   append_json_string(line, id);
   line += ",\"status\":\"";
