@@ -12,18 +12,20 @@ using chunks = std::vector<std::string>;
 
 namespace {
 
-bool is_utf8_boundary(const std::string& s) {
-  return s.empty() || (static_cast<unsigned char>(s.front()) & 0xC0) != 0x80;
-}
-
-bool ends_whole(const std::string& s) {
-  // The last lead byte announces how many bytes follow; they must all be there.
-  std::size_t i = s.size();
-  while (i > 0 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80) --i;
-  if (i == 0) return i == s.size();
-  const auto lead = static_cast<unsigned char>(s[i - 1]);
-  const std::size_t expected = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-  return s.size() - (i - 1) == expected;
+// Every sequence in the chunk starts on a lead byte and is complete.
+bool whole_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const std::size_t length = lead < 0x80    ? 1
+                               : lead >= 0xF0 ? 4
+                               : lead >= 0xE0 ? 3
+                               : lead >= 0xC0 ? 2
+                                              : 0;
+    if (length == 0 || i + length > s.size()) return false;
+    i += length;
+  }
+  return true;
 }
 
 }  // namespace
@@ -88,8 +90,7 @@ BOOST_AUTO_TEST_CASE(no_cut_falls_inside_a_utf8_sequence) {
   for (std::size_t max = 1; max <= 8; ++max) {
     std::string joined;
     for (const auto& chunk : split_text(text, split_by::chars, max)) {
-      BOOST_TEST(is_utf8_boundary(chunk));
-      BOOST_TEST(ends_whole(chunk));
+      BOOST_TEST(whole_utf8(chunk));
       BOOST_TEST((chunk.size() <= max || max < 3));
       joined += chunk;
     }
