@@ -234,6 +234,50 @@ BOOST_AUTO_TEST_CASE(failed_chunks_reach_the_llm_reduce_under_its_policy) {
   BOOST_TEST(line["nodes"]["summary"]["errors"] == json::array({"0: timeout"}));
 }
 
+BOOST_AUTO_TEST_CASE(an_llm_reducer_sees_its_branches_and_the_item_fields) {
+  auto arbiter = reduce("arbiter", reducer_kind::llm, {"pro", "con"});
+  arbiter.prompt = "On {{topic}}: {{pro}} vs {{con}}";
+  arbiter.system = "{{style}}";
+  item it(
+      make_job({llm("pro", "for {{topic}}"), llm("con", "against {{topic}}"), arbiter}, "arbiter"),
+      json{{"topic", "tabs"}, {"style", "terse"}});
+  BOOST_TEST(it.calls.size() == 2u);
+  BOOST_TEST(it.answer(1, 0, success("C")).empty());
+  const auto next = it.answer(0, 0, success("P"));
+  BOOST_REQUIRE(next.size() == 1u);
+  BOOST_TEST(next[0].prompt == "On tabs: P vs C");
+  BOOST_TEST(next[0].system == "terse");
+  it.answer(2, 0, success("tabs win"));
+  BOOST_TEST(it.line()["output"] == "tabs win");
+}
+
+BOOST_AUTO_TEST_CASE(an_llm_reducer_with_a_missing_variable_makes_no_call) {
+  auto arbiter = reduce("arbiter", reducer_kind::llm, {"pro"});
+  arbiter.prompt = "{{pro}} {{unknown}}";
+  item it(make_job({llm("pro", "p"), arbiter}, "arbiter"), json::object());
+  BOOST_TEST(it.answer(0, 0, success("P")).empty());
+  BOOST_REQUIRE(it.run.done());
+  BOOST_TEST(it.line()["error"] == "node 'arbiter': missing template variable 'unknown'");
+}
+
+BOOST_AUTO_TEST_CASE(foreach_exposes_item_and_item_index_to_the_system_prompt_too) {
+  auto each = map_over("each", "parts", "{{item}}");
+  each.system = "part {{item_index}} of {{title}}";
+  item it(make_job({split("parts", "text"), each}, "each"),
+          json{{"text", "a\n\nb"}, {"title", "T"}});
+  BOOST_REQUIRE(it.calls.size() == 2u);
+  BOOST_TEST(it.calls[1].prompt == "b");
+  BOOST_TEST(it.calls[1].system == "part 1 of T");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_variable_in_one_chunk_makes_no_call_at_all) {
+  item it(make_job({split("parts", "text"), map_over("each", "parts", "{{item.name}}")}, "each"),
+          json{{"text", json::array({"a", "b"})}});
+  BOOST_TEST(it.calls.empty());
+  BOOST_REQUIRE(it.run.done());
+  BOOST_TEST(it.line()["error"] == "node 'each': missing template variable 'item.name'");
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_llm_reduce_call_fails_the_item) {
   item it(map_reduce_job(), json{{"document", "only"}});
   it.answer(1, 0, success("S"));

@@ -255,6 +255,16 @@ BOOST_AUTO_TEST_CASE(a_dependency_shadows_an_item_field_of_the_same_name) {
   BOOST_TEST(it.line()["nodes"]["t"]["output"] == "node a/field b");
 }
 
+BOOST_AUTO_TEST_CASE(a_node_that_is_no_dependency_is_not_visible) {
+  item it(make_job({llm("a", "x"), llm("b", "{{a}}")}, "a"), json::object());
+  BOOST_TEST(it.calls.size() == 1u);
+  it.answer(0, 0, success("A"));
+  BOOST_REQUIRE(it.run.done());
+  const auto line = it.line();
+  BOOST_TEST(line["status"] == "partial");
+  BOOST_TEST(line["nodes"]["b"]["error"] == "missing template variable 'a'");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(failed_output_line_has_the_contract_shape) {
@@ -272,4 +282,13 @@ BOOST_AUTO_TEST_CASE(status_names) {
   BOOST_TEST(to_string(item_status::ok) == "ok");
   BOOST_TEST(to_string(item_status::partial) == "partial");
   BOOST_TEST(to_string(item_status::failed) == "failed");
+}
+
+BOOST_AUTO_TEST_CASE(a_job_without_nodes_fails_the_item_instead_of_crashing) {
+  item it(make_job({}, "nothing"), json::object());
+  BOOST_TEST(it.calls.empty());
+  BOOST_REQUIRE(it.run.done());
+  const auto line = it.line();
+  BOOST_TEST(line["status"] == "failed");
+  BOOST_TEST(line["error"] == "the job has no nodes");
 }
