@@ -29,7 +29,7 @@ std::uint64_t window_for(const config::limits_spec& limits, int workers) {
   // Enough admitted items to keep every worker's slots busy while others are reduced,
   // and enough to batch reads; memory stays bounded by this, not by the batch size.
   const auto slots = static_cast<std::uint64_t>(limits.concurrency) * workers;
-  return std::max<std::uint64_t>(1024, 4 * slots);
+  return std::max<std::uint64_t>(4096, 4 * slots);
 }
 
 actors::coordinator_options coordinator_options_for(const config::limits_spec& limits,

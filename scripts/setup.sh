@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build pkgconf git clang-format
   libcaf-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-test-dev
   libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
+  libjemalloc-dev
   nginx libnginx-mod-http-echo curl time python3 python3-aiohttp wrk
 )
 
