@@ -33,6 +33,9 @@ w = sys.stdout.write
 for i in range($n): w('{\"id\": %d, \"i\": %d}\n' % (i, i))
 " >"$work/in.jsonl"
   for ((rep = 1; rep <= reps; rep++)); do
+    # Truncating a large output file left by the previous run is not the run's work.
+    rm -f "$work/out.jsonl"
+    sync
     start=$(date +%s.%N)
     /usr/bin/time -v -o "$work/time.txt" "$parallm" run "$work/job.yaml" --input "$work/in.jsonl" \
       --output "$work/out.jsonl" --workers "$workers" --no-progress 2>"$work/stderr.txt" || {
