@@ -81,7 +81,7 @@ struct node_spec {
   reducer_kind reduce = reducer_kind::collect;
   std::string template_text;
   std::string separator = "\n\n";  // concat
-  int quorum = 0;                  // vote: 0 = simple majority of successes
+  int quorum = 0;                  // vote: votes the winner needs; 0 = the most votes wins
 
   // Any node with several branches (samples, foreach, after): how many must succeed.
   std::optional<int> min_success;  // unset = all

@@ -1,45 +1,25 @@
 #pragma once
-// A fresh directory per test under the system temp dir, removed with everything in it.
+// The batch suites' view of the shared test temp dir: paths as strings, small file helpers.
 
-#include <stdlib.h>
-
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <stdexcept>
 #include <string>
+
+#include "support/process.hpp"
 
 namespace parallm::batch::testing {
 
 class temp_dir {
  public:
-  temp_dir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "parallm-batch-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string file(const std::string& name) const { return (dir_ / name).string(); }
 
   std::string write(const std::string& name, const std::string& content) const {
-    const auto path = file(name);
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
+    parallm::test::write_file(dir_ / name, content);
+    return file(name);
   }
 
-  std::string read(const std::string& name) const {
-    std::ifstream in(file(name), std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  }
+  std::string read(const std::string& name) const { return parallm::test::read_file(dir_ / name); }
 
  private:
-  std::filesystem::path path_;
+  parallm::test::temp_dir dir_;
 };
 
 }  // namespace parallm::batch::testing

@@ -88,7 +88,9 @@ process_result run_process(const std::vector<std::string>& argv, const std::file
 }
 
 temp_dir::temp_dir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "parallm-test-XXXXXX").string();
+  // mkdtemp replaces the trailing six X's.
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / ("parallm-test-" + std::string(6, 'X'))).string();
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   path_ = pattern;
 }
