@@ -243,35 +243,43 @@ std::optional<double> yaml_reader::as_number(const YAML::Node& value, const std:
   return number;
 }
 
+std::optional<std::pair<YAML::Node, std::string>> yaml_reader::locate(const YAML::Node& map,
+                                                                      const std::string& parent,
+                                                                      std::string_view key) {
+  auto value = child(map, key);
+  if (!value) return std::nullopt;
+  std::string field = join_field(parent, key);
+  remember(field, *value);
+  return std::pair{std::move(*value), std::move(field)};
+}
+
 std::optional<std::string> yaml_reader::read_string(const YAML::Node& map,
                                                     const std::string& parent,
                                                     std::string_view key) {
-  const auto value = child(map, key);
-  if (!value) return std::nullopt;
-  const std::string field = join_field(parent, key);
-  remember(field, *value);
-  return as_string(*value, field);
+  const auto found = locate(map, parent, key);
+  if (!found) return std::nullopt;
+  const auto& [value, field] = *found;
+  return as_string(value, field);
 }
 
 std::optional<int> yaml_reader::read_int(const YAML::Node& map, const std::string& parent,
                                          std::string_view key, int min) {
-  const auto value = child(map, key);
-  if (!value) return std::nullopt;
-  const std::string field = join_field(parent, key);
-  remember(field, *value);
-  const auto integer = value->IsScalar() ? parse_integer(value->Scalar()) : std::nullopt;
+  const auto found = locate(map, parent, key);
+  if (!found) return std::nullopt;
+  const auto& [value, field] = *found;
+  const auto integer = value.IsScalar() ? parse_integer(value.Scalar()) : std::nullopt;
   if (!integer) {
-    error(field, "expected an integer, got " + describe(*value));
+    error(field, "expected an integer, got " + describe(value));
     return std::nullopt;
   }
   if (*integer < min) {
     error(field,
-          "expected an integer of at least " + std::to_string(min) + ", got " + describe(*value));
+          "expected an integer of at least " + std::to_string(min) + ", got " + describe(value));
     return std::nullopt;
   }
   if (*integer > INT_MAX) {
-    error(field, "expected an integer of at most " + std::to_string(INT_MAX) + ", got " +
-                     describe(*value));
+    error(field,
+          "expected an integer of at most " + std::to_string(INT_MAX) + ", got " + describe(value));
     return std::nullopt;
   }
   return static_cast<int>(*integer);
@@ -280,15 +288,14 @@ std::optional<int> yaml_reader::read_int(const YAML::Node& map, const std::strin
 std::optional<std::uint64_t> yaml_reader::read_unsigned(const YAML::Node& map,
                                                         const std::string& parent,
                                                         std::string_view key) {
-  const auto value = child(map, key);
-  if (!value) return std::nullopt;
-  const std::string field = join_field(parent, key);
-  remember(field, *value);
+  const auto found = locate(map, parent, key);
+  if (!found) return std::nullopt;
+  const auto& [value, field] = *found;
   std::uint64_t integer = 0;
-  const std::string text = value->IsScalar() ? value->Scalar() : std::string();
+  const std::string text = value.IsScalar() ? value.Scalar() : std::string();
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), integer);
-  if (!value->IsScalar() || text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    error(field, "expected a non-negative integer, got " + describe(*value));
+  if (!value.IsScalar() || text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    error(field, "expected a non-negative integer, got " + describe(value));
     return std::nullopt;
   }
   return integer;
@@ -296,30 +303,28 @@ std::optional<std::uint64_t> yaml_reader::read_unsigned(const YAML::Node& map,
 
 std::optional<double> yaml_reader::read_number(const YAML::Node& map, const std::string& parent,
                                                std::string_view key, number_range range) {
-  const auto value = child(map, key);
-  if (!value) return std::nullopt;
-  const std::string field = join_field(parent, key);
-  remember(field, *value);
-  return as_number(*value, field, range);
+  const auto found = locate(map, parent, key);
+  if (!found) return std::nullopt;
+  const auto& [value, field] = *found;
+  return as_number(value, field, range);
 }
 
 std::optional<std::vector<std::string>> yaml_reader::read_string_list(const YAML::Node& map,
                                                                       const std::string& parent,
                                                                       std::string_view key) {
-  const auto value = child(map, key);
-  if (!value) return std::nullopt;
-  const std::string field = join_field(parent, key);
-  remember(field, *value);
-  if (!value->IsSequence()) {
-    error(field, "expected a list of strings, got " + describe(*value));
+  const auto found = locate(map, parent, key);
+  if (!found) return std::nullopt;
+  const auto& [value, field] = *found;
+  if (!value.IsSequence()) {
+    error(field, "expected a list of strings, got " + describe(value));
     return std::nullopt;
   }
   std::vector<std::string> strings;
   bool all_valid = true;
-  for (std::size_t i = 0; i < value->size(); ++i) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
     const std::string element_field = field + "[" + std::to_string(i) + "]";
-    remember(element_field, (*value)[i]);
-    if (const auto text = as_string((*value)[i], element_field)) {
+    remember(element_field, (value)[i]);
+    if (const auto text = as_string((value)[i], element_field)) {
       strings.push_back(*text);
     } else {
       all_valid = false;
@@ -333,20 +338,19 @@ std::optional<std::vector<double>> yaml_reader::read_number_list(const YAML::Nod
                                                                  const std::string& parent,
                                                                  std::string_view key,
                                                                  number_range range) {
-  const auto value = child(map, key);
-  if (!value) return std::nullopt;
-  const std::string field = join_field(parent, key);
-  remember(field, *value);
-  if (!value->IsSequence()) {
-    error(field, "expected a list of numbers, got " + describe(*value));
+  const auto found = locate(map, parent, key);
+  if (!found) return std::nullopt;
+  const auto& [value, field] = *found;
+  if (!value.IsSequence()) {
+    error(field, "expected a list of numbers, got " + describe(value));
     return std::nullopt;
   }
   std::vector<double> numbers;
   bool all_valid = true;
-  for (std::size_t i = 0; i < value->size(); ++i) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
     const std::string element_field = field + "[" + std::to_string(i) + "]";
-    remember(element_field, (*value)[i]);
-    if (const auto number = as_number((*value)[i], element_field, range)) {
+    remember(element_field, (value)[i]);
+    if (const auto number = as_number((value)[i], element_field, range)) {
       numbers.push_back(*number);
     } else {
       all_valid = false;
@@ -359,15 +363,14 @@ std::optional<std::vector<double>> yaml_reader::read_number_list(const YAML::Nod
 std::optional<nlohmann::json> yaml_reader::read_json_map(const YAML::Node& map,
                                                          const std::string& parent,
                                                          std::string_view key) {
-  const auto value = child(map, key);
-  if (!value) return std::nullopt;
-  const std::string field = join_field(parent, key);
-  remember(field, *value);
-  if (!value->IsMap()) {
-    error(field, "expected a map, got " + describe(*value));
+  const auto found = locate(map, parent, key);
+  if (!found) return std::nullopt;
+  const auto& [value, field] = *found;
+  if (!value.IsMap()) {
+    error(field, "expected a map, got " + describe(value));
     return std::nullopt;
   }
-  return to_json(*value);
+  return to_json(value);
 }
 
 }  // namespace parallm::config

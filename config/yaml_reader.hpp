@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -57,6 +58,10 @@ class yaml_reader {
   void mark_overridden(const std::string& field);
 
   void remember(const std::string& field, const YAML::Node& node);
+  // map[key] with its dotted field name, remembered for later diagnostics; nullopt if absent.
+  std::optional<std::pair<YAML::Node, std::string>> locate(const YAML::Node& map,
+                                                           const std::string& parent,
+                                                           std::string_view key);
   // The remembered place of field, else of its nearest remembered parent.
   source_location where(const std::string& field) const;
 
