@@ -38,6 +38,20 @@ actors::attempt_result outcome(std::uint64_t task_id, providers::outcome_kind ki
   return r;
 }
 
+// A core with one worker of `capacity` that was handed one call; returns that task's id.
+std::uint64_t dispatch_one(dispatch_core& core, std::uint32_t capacity) {
+  core.add_worker(capacity);
+  core.add_calls(calls_for(0, 1));
+  return core.dispatch().front().second.tasks.front().task_id;
+}
+
+dispatch_core::result_effects feed(dispatch_core& core,
+                                   std::vector<actors::attempt_result> results) {
+  dispatch_core::result_effects effects;
+  core.on_results(actors::result_batch{std::move(results)}, effects);
+  return effects;
+}
+
 std::size_t total_tasks(const std::vector<std::pair<std::size_t, actors::task_batch>>& out) {
   std::size_t n = 0;
   for (const auto& [w, b] : out) n += b.tasks.size();
@@ -124,27 +138,17 @@ BOOST_AUTO_TEST_CASE(retryable_failures_retry_then_give_up_with_attempts_counted
 
 BOOST_AUTO_TEST_CASE(retry_after_is_a_floor_for_the_delay) {
   dispatch_core core(small_options());
-  core.add_worker(1);
-  core.add_calls(calls_for(0, 1));
-  const auto id = core.dispatch().front().second.tasks.front().task_id;
-  dispatch_core::result_effects effects;
-  actors::result_batch results;
-  results.results.push_back(
-      outcome(id, providers::outcome_kind::retryable, std::chrono::milliseconds(5000)));
-  core.on_results(std::move(results), effects);
+  const auto id = dispatch_one(core, 1);
+  const auto effects = feed(
+      core, {outcome(id, providers::outcome_kind::retryable, std::chrono::milliseconds(5000))});
   BOOST_REQUIRE(effects.retries.size() == 1u);
   BOOST_TEST(effects.retries[0].delay.count() >= 5000);
 }
 
 BOOST_AUTO_TEST_CASE(final_failures_are_not_retried) {
   dispatch_core core(small_options());
-  core.add_worker(1);
-  core.add_calls(calls_for(0, 1));
-  const auto id = core.dispatch().front().second.tasks.front().task_id;
-  dispatch_core::result_effects effects;
-  actors::result_batch results;
-  results.results.push_back(outcome(id, providers::outcome_kind::final));
-  core.on_results(std::move(results), effects);
+  const auto id = dispatch_one(core, 1);
+  const auto effects = feed(core, {outcome(id, providers::outcome_kind::final)});
   BOOST_TEST(effects.retries.empty());
   BOOST_REQUIRE(effects.finished.calls.size() == 1u);
   BOOST_TEST(effects.finished.calls[0].result.error == "HTTP 503");
@@ -153,14 +157,9 @@ BOOST_AUTO_TEST_CASE(final_failures_are_not_retried) {
 
 BOOST_AUTO_TEST_CASE(late_or_duplicate_results_are_ignored) {
   dispatch_core core(small_options());
-  core.add_worker(2);
-  core.add_calls(calls_for(0, 1));
-  const auto id = core.dispatch().front().second.tasks.front().task_id;
-  dispatch_core::result_effects effects;
-  actors::result_batch results;
-  results.results.push_back(outcome(id, providers::outcome_kind::ok));
-  results.results.push_back(outcome(id, providers::outcome_kind::ok));
-  results.results.push_back(outcome(9999, providers::outcome_kind::ok));
-  core.on_results(std::move(results), effects);
+  const auto id = dispatch_one(core, 2);
+  const auto effects = feed(
+      core, {outcome(id, providers::outcome_kind::ok), outcome(id, providers::outcome_kind::ok),
+             outcome(9999, providers::outcome_kind::ok)});
   BOOST_TEST(effects.finished.calls.size() == 1u);
 }
