@@ -15,7 +15,6 @@ struct coordinator_state {
   reducer_actor reducer;
   std::vector<worker_actor> workers;
   std::uint64_t admitted = 0;
-  std::uint64_t skipped = 0;
   bool end_sent = false;
   static inline const char* name = "parallm.coordinator";
 };
@@ -32,7 +31,7 @@ void announce_end(self_pointer self) {
   auto& st = self->state;
   if (st.end_sent || st.core->request_outstanding()) return;
   st.end_sent = true;
-  self->send(st.reducer, input_end_atom::value, st.admitted, st.skipped);
+  self->send(st.reducer, input_end_atom::value, st.admitted);
 }
 
 void request_items(self_pointer self) {
@@ -47,7 +46,6 @@ void request_items(self_pointer self) {
             auto& s = self->state;
             s.core->mark_admitted(batch.items.size());
             s.admitted += batch.items.size();
-            s.skipped += batch.skipped;
             if (batch.end_of_input) s.core->stop_admitting();
             if (!batch.items.empty() || batch.skipped != 0 || !batch.read_error.empty()) {
               self->send(s.reducer, admit_atom::value, std::move(batch));

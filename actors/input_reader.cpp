@@ -22,23 +22,15 @@ struct reader_state {
   static inline const char* name = "parallm.input_reader";
 };
 
-// The first input variable the item lacks, or nullptr.
-const std::string* missing_variable(const flow::graph& graph, const nlohmann::json& fields) {
-  for (const auto& name : graph.input_variables()) {
-    if (!fields.contains(name)) return &name;
-  }
-  return nullptr;
-}
-
 admitted_item admit(reader_state& st, batch::input_item&& in) {
   admitted_item item{st.next_seq++, in.line, std::move(in.id), std::move(in.fields),
                      std::move(in.error)};
   if (!item.error.empty()) return item;
   if (!st.seen.insert(item.id)) {
     item.error = "line " + std::to_string(item.line) + ": duplicate id '" + item.id + "'";
-  } else if (const auto* name = missing_variable(*st.options.graph, item.fields)) {
-    item.error =
-        "line " + std::to_string(item.line) + ": missing template variable '" + *name + "'";
+  } else if (const auto missing = st.options.graph->missing_inputs(item.fields); !missing.empty()) {
+    item.error = "line " + std::to_string(item.line) + ": missing template variable '" +
+                 std::string(missing.front()) + "'";
   }
   return item;
 }

@@ -140,7 +140,7 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
         }
         after_message(self, calls);
       },
-      [=](input_end_atom, std::uint64_t admitted, std::uint64_t) {
+      [=](input_end_atom, std::uint64_t admitted) {
         self->state.expected = admitted;
         finish_if_complete(self);
       },

@@ -42,10 +42,8 @@ input_check check_input(const std::string& path, const flow::graph& graph) {
       continue;
     }
     if (!seen.insert(item->id)) report(path, item->line, "duplicate id '" + item->id + "'", check);
-    for (const auto& name : graph.input_variables()) {
-      if (!item->fields.contains(name)) {
-        report(path, item->line, "missing template variable '" + name + "'", check);
-      }
+    for (const auto name : graph.missing_inputs(item->fields)) {
+      report(path, item->line, "missing template variable '" + std::string(name) + "'", check);
     }
   }
   if (!reader.error().empty()) {

@@ -111,4 +111,12 @@ std::shared_ptr<const graph> graph::compile(const config::job& job) {
   return g;
 }
 
+std::vector<std::string_view> graph::missing_inputs(const nlohmann::json& fields) const {
+  std::vector<std::string_view> missing;
+  for (const auto& name : input_variables_) {
+    if (!fields.is_object() || !fields.contains(name)) missing.push_back(name);
+  }
+  return missing;
+}
+
 }  // namespace parallm::flow

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/job.hpp"
@@ -43,6 +44,9 @@ class graph {
   const config::job& job() const { return job_; }
   // Item fields the templates and splits read (not node names), sorted, unique.
   const std::vector<std::string>& input_variables() const { return input_variables_; }
+  // The input variables an item's fields lack, in input_variables() order; empty when the
+  // item has all it needs. Checked at admission so such an item fails before any call.
+  std::vector<std::string_view> missing_inputs(const nlohmann::json& fields) const;
 
  private:
   config::job job_;

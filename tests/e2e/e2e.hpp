@@ -22,4 +22,15 @@ inline std::vector<std::string> parallm_args(std::vector<std::string> args) {
   return args;
 }
 
+// argv of `parallm run DIR/JOB --input DIR/INPUT --output DIR/out.jsonl EXTRA...`.
+inline std::vector<std::string> run_args(const temp_dir& dir, const std::string& job,
+                                         const std::string& input,
+                                         std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"run",      (dir / job).string(),
+                                "--input",  (dir / input).string(),
+                                "--output", (dir / "out.jsonl").string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return parallm_args(args);
+}
+
 }  // namespace parallm::test

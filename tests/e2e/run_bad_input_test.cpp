@@ -29,10 +29,7 @@ BOOST_AUTO_TEST_CASE(bad_lines_fail_alone_and_lose_nothing) {
              "{\"id\": 7, \"name\": \"Bo\"}\n"         // 7 ok, integer id
              "{\"name\": \"Di\"}\n"                    // 8 ok, id = line number
              "{\"id\": \"e\", \"name\": \"Ed\"}");     // 9 ok, no final newline
-  const auto result = run_process(
-      parallm_args({"run", (dir / "job.yaml").string(), "--input", (dir / "in.jsonl").string(),
-                    "--output", (dir / "out.jsonl").string()}),
-      dir.path());
+  const auto result = run_process(run_args(dir, "job.yaml", "in.jsonl"), dir.path());
   BOOST_TEST(result.exit_code == 3);
   const auto lines = read_jsonl(dir / "out.jsonl");
   BOOST_TEST(lines.size() == 8u);
@@ -71,10 +68,7 @@ BOOST_AUTO_TEST_CASE(a_job_file_error_exits_2_before_any_work) {
              "version: 1\nprovider: { kind: sim }\nnodes:\n  a: { prompt: \"x\" }\n"
              "  b:\n    after: [a, nope]\n    reduce: collect\n");
   write_file(dir / "in.jsonl", "{\"id\": 1}\n");
-  const auto result = run_process(
-      parallm_args({"run", (dir / "job.yaml").string(), "--input", (dir / "in.jsonl").string(),
-                    "--output", (dir / "out.jsonl").string()}),
-      dir.path());
+  const auto result = run_process(run_args(dir, "job.yaml", "in.jsonl"), dir.path());
   BOOST_TEST(result.exit_code == 2);
   BOOST_TEST(result.err.find("job.yaml:6:") != std::string::npos, result.err);
   BOOST_TEST(result.err.find("nope") != std::string::npos);
@@ -84,10 +78,7 @@ BOOST_AUTO_TEST_CASE(a_job_file_error_exits_2_before_any_work) {
 BOOST_AUTO_TEST_CASE(an_unreadable_input_exits_2_naming_it) {
   temp_dir dir;
   write_file(dir / "job.yaml", job_yaml);
-  const auto result = run_process(
-      parallm_args({"run", (dir / "job.yaml").string(), "--input", (dir / "missing.jsonl").string(),
-                    "--output", (dir / "out.jsonl").string()}),
-      dir.path());
+  const auto result = run_process(run_args(dir, "job.yaml", "missing.jsonl"), dir.path());
   BOOST_TEST(result.exit_code == 2);
   BOOST_TEST(result.err.find("missing.jsonl") != std::string::npos);
 }
@@ -95,10 +86,7 @@ BOOST_AUTO_TEST_CASE(an_unreadable_input_exits_2_naming_it) {
 BOOST_AUTO_TEST_CASE(a_missing_job_file_exits_2) {
   temp_dir dir;
   write_file(dir / "in.jsonl", "{\"id\": 1}\n");
-  const auto result = run_process(
-      parallm_args({"run", (dir / "nojob.yaml").string(), "--input", (dir / "in.jsonl").string(),
-                    "--output", (dir / "out.jsonl").string()}),
-      dir.path());
+  const auto result = run_process(run_args(dir, "nojob.yaml", "in.jsonl"), dir.path());
   BOOST_TEST(result.exit_code == 2);
   BOOST_TEST(result.err.find("nojob.yaml") != std::string::npos);
 }

@@ -33,12 +33,10 @@ std::vector<std::string> ids_in_order(const std::vector<json>& lines) {
   return ids;
 }
 
+// Every case here runs DIR/job.yaml over DIR/in.jsonl, without a progress line.
 std::vector<std::string> run_args(const temp_dir& dir, std::vector<std::string> extra) {
-  std::vector<std::string> args{
-      "run",      (dir / "job.yaml").string(),  "--input",      (dir / "in.jsonl").string(),
-      "--output", (dir / "out.jsonl").string(), "--no-progress"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return parallm_args(args);
+  extra.push_back("--no-progress");
+  return parallm::test::run_args(dir, "job.yaml", "in.jsonl", std::move(extra));
 }
 
 }  // namespace

@@ -117,3 +117,15 @@ BOOST_AUTO_TEST_CASE(a_split_over_a_node_reads_no_input_field) {
   const auto g = graph::compile(make_job({llm("a", "fixed"), split("s", "a")}, "s"));
   BOOST_TEST(g->input_variables().empty());
 }
+
+BOOST_AUTO_TEST_CASE(missing_inputs_lists_the_fields_an_item_lacks_in_order) {
+  const auto g =
+      graph::compile(make_job({llm("a", "{{topic}} for {{audience}} in {{lang}}")}, "a"));
+  using names = std::vector<std::string_view>;
+  BOOST_TEST(
+      g->missing_inputs(nlohmann::json{{"topic", "x"}, {"audience", 1}, {"lang", "en"}}).empty());
+  BOOST_TEST(g->missing_inputs(nlohmann::json{{"topic", "x"}}) == (names{"audience", "lang"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(g->missing_inputs(nlohmann::json::array()) == (names{"audience", "lang", "topic"}),
+             boost::test_tools::per_element());
+}
