@@ -1,0 +1,219 @@
+#include "providers/chat_api.hpp"
+
+#include <string_view>
+#include <utility>
+
+#include <curl/curl.h>
+
+#include "providers/failure_class.hpp"
+#include "providers/retry_after.hpp"
+
+namespace parallm::providers {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view default_anthropic_version = "2023-06-01";
+// Anthropic rejects a request without max_tokens; OpenAI-compatible servers have their own.
+constexpr int default_anthropic_max_tokens = 1024;
+constexpr std::size_t excerpt_bytes = 120;
+constexpr std::size_t max_message_bytes = 300;
+
+std::string endpoint(std::string_view base_url, std::string_view path) {
+  while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);
+  std::string url;
+  url.reserve(base_url.size() + path.size());
+  url.append(base_url).append(path);
+  return url;
+}
+
+void merge_top_level(json& body, const json& params) {
+  if (!params.is_object()) return;
+  for (const auto& [key, value] : params.items()) body[key] = value;
+}
+
+// A model's invalid UTF-8 in a prompt must not abort the call: it is replaced, not thrown.
+std::string dump(const json& body) {
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json openai_body(const config::provider_spec& provider, const chat_call& call) {
+  json messages = json::array();
+  if (!call.system.empty()) messages.push_back({{"role", "system"}, {"content", call.system}});
+  messages.push_back({{"role", "user"}, {"content", call.prompt}});
+  json body = {{"model", provider.model}, {"messages", std::move(messages)}};
+  if (call.temperature) body["temperature"] = *call.temperature;
+  if (call.max_tokens) body["max_tokens"] = *call.max_tokens;
+  return body;
+}
+
+json anthropic_body(const config::provider_spec& provider, const chat_call& call) {
+  json body = {{"model", provider.model},
+               {"max_tokens", call.max_tokens.value_or(default_anthropic_max_tokens)}};
+  if (!call.system.empty()) body["system"] = call.system;
+  body["messages"] = json::array({{{"role", "user"}, {"content", call.prompt}}});
+  if (call.temperature) body["temperature"] = *call.temperature;
+  return body;
+}
+
+// At most `limit` bytes on one line, not cutting a UTF-8 sequence in two.
+std::string excerpt(std::string_view text, std::size_t limit) {
+  if (text.size() > limit) {
+    auto cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+  }
+  std::string line(text);
+  for (auto& c : line) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return line;
+}
+
+// OpenAI and Anthropic: {"error":{"message":...}}; Ollama and others: {"error":"..."};
+// vLLM: {"object":"error","message":...}.
+std::string error_message(std::string_view body) {
+  const auto parsed = json::parse(body, nullptr, false);
+  if (parsed.is_object()) {
+    const auto error = parsed.find("error");
+    if (error != parsed.end()) {
+      if (error->is_string())
+        return excerpt(error->get_ref<const std::string&>(), max_message_bytes);
+      if (error->is_object()) {
+        const auto message = error->find("message");
+        if (message != error->end() && message->is_string()) {
+          return excerpt(message->get_ref<const std::string&>(), max_message_bytes);
+        }
+      }
+    }
+    const auto message = parsed.find("message");
+    if (message != parsed.end() && message->is_string()) {
+      return excerpt(message->get_ref<const std::string&>(), max_message_bytes);
+    }
+  }
+  return excerpt(body, excerpt_bytes);
+}
+
+std::uint64_t count_at(const json& object, const char* usage_key, const char* key) {
+  const auto usage = object.find(usage_key);
+  if (usage == object.end() || !usage->is_object()) return 0;
+  const auto value = usage->find(key);
+  return value != usage->end() && value->is_number_unsigned() ? value->get<std::uint64_t>() : 0;
+}
+
+void fail(call_outcome& outcome, outcome_kind kind, std::string error) {
+  outcome.kind = kind;
+  outcome.error = std::move(error);
+}
+
+void read_openai(const json& body, call_outcome& outcome) {
+  const auto choices = body.find("choices");
+  const json* content = nullptr;
+  if (choices != body.end() && choices->is_array() && !choices->empty()) {
+    const auto& first = choices->front();
+    const auto message = first.is_object() ? first.find("message") : first.end();
+    if (message != first.end() && message->is_object()) {
+      const auto found = message->find("content");
+      if (found != message->end() && found->is_string()) content = &*found;
+    }
+  }
+  if (content == nullptr) {
+    fail(outcome, outcome_kind::final, "unexpected response: no choices[0].message.content");
+    return;
+  }
+  outcome.text = content->get<std::string>();
+  outcome.prompt_tokens = count_at(body, "usage", "prompt_tokens");
+  outcome.completion_tokens = count_at(body, "usage", "completion_tokens");
+}
+
+void read_anthropic(const json& body, call_outcome& outcome) {
+  const auto content = body.find("content");
+  bool found_text = false;
+  if (content != body.end() && content->is_array()) {
+    for (const auto& block : *content) {
+      if (!block.is_object()) continue;
+      const auto text = block.find("text");
+      if (text == block.end() || !text->is_string()) continue;
+      outcome.text += text->get_ref<const std::string&>();
+      found_text = true;
+    }
+  }
+  if (!found_text) {
+    fail(outcome, outcome_kind::final, "unexpected response: no content[].text");
+    return;
+  }
+  outcome.prompt_tokens = count_at(body, "usage", "input_tokens");
+  outcome.completion_tokens = count_at(body, "usage", "output_tokens");
+}
+
+call_outcome transport_failure(const http_response& response) {
+  call_outcome outcome;
+  outcome.kind = classify_transport(response.curl_code).kind;
+  if (response.curl_code == CURLE_OPERATION_TIMEDOUT && !response.curl_error.empty()) {
+    outcome.error = response.curl_error;
+  } else if (!response.curl_error.empty()) {
+    outcome.error = "curl: " + response.curl_error;
+  } else {
+    outcome.error = "curl: error " + std::to_string(response.curl_code);
+  }
+  return outcome;
+}
+
+}  // namespace
+
+http_request build_chat_request(const config::provider_spec& provider, const chat_call& call,
+                                const std::string& api_key, std::chrono::milliseconds timeout) {
+  const bool anthropic = provider.kind == config::provider_kind::anthropic;
+  json body = anthropic ? anthropic_body(provider, call) : openai_body(provider, call);
+  merge_top_level(body, provider.params);
+  merge_top_level(body, call.params);
+
+  http_request request;
+  request.url = endpoint(provider.base_url, anthropic ? "/messages" : "/chat/completions");
+  request.body = dump(body);
+  request.timeout = timeout;
+  request.headers.emplace_back("Content-Type: application/json");
+  if (anthropic) {
+    request.headers.push_back("x-api-key: " + api_key);
+    request.headers.push_back("anthropic-version: " + (provider.anthropic_version.empty()
+                                                           ? std::string(default_anthropic_version)
+                                                           : provider.anthropic_version));
+  } else if (!api_key.empty()) {
+    request.headers.push_back("Authorization: Bearer " + api_key);
+  }
+  return request;
+}
+
+call_outcome read_chat_response(const config::provider_spec& provider,
+                                const http_response& response,
+                                std::chrono::system_clock::time_point now) {
+  if (response.curl_code != CURLE_OK) return transport_failure(response);
+
+  call_outcome outcome;
+  outcome.http_status = static_cast<int>(response.status);
+  outcome.retry_after = parse_retry_after(response.retry_after, response.retry_after_ms, now);
+  const auto verdict = classify_http(outcome.http_status);
+  if (verdict.kind != outcome_kind::ok) {
+    auto error = "HTTP " + std::to_string(response.status);
+    const auto message = error_message(response.body);
+    if (!message.empty()) error += ": " + message;
+    fail(outcome, verdict.kind, std::move(error));
+    return outcome;
+  }
+
+  const auto body = json::parse(response.body, nullptr, false);
+  if (!body.is_object()) {
+    fail(outcome, outcome_kind::final,
+         "unexpected response (HTTP " + std::to_string(response.status) +
+             "): " + excerpt(response.body, excerpt_bytes));
+    return outcome;
+  }
+  if (provider.kind == config::provider_kind::anthropic) {
+    read_anthropic(body, outcome);
+  } else {
+    read_openai(body, outcome);
+  }
+  return outcome;
+}
+
+}  // namespace parallm::providers

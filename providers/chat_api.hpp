@@ -1,0 +1,42 @@
+#pragma once
+// The two wire dialects: OpenAI-compatible chat completions and Anthropic messages.
+// Pure: building the HTTP request for one call, and reading its response into a classified
+// call_outcome (failure_class.hpp, retry_after.hpp). The API key is passed in by the worker,
+// which read it from its own environment; it is put in a header and nowhere else.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/job.hpp"
+#include "providers/call_outcome.hpp"
+#include "providers/http_engine.hpp"
+
+namespace parallm::providers {
+
+struct chat_call {
+  std::string prompt;
+  std::string system;
+  std::optional<double> temperature;
+  std::optional<int> max_tokens;
+  nlohmann::json params = nlohmann::json::object();  // the node's extra fields
+};
+
+// POST {base_url}/chat/completions (openai) or {base_url}/messages (anthropic). Provider
+// params and then node params are merged into the body last, so they can set anything.
+http_request build_chat_request(const config::provider_spec& provider, const chat_call& call,
+                                const std::string& api_key, std::chrono::milliseconds timeout);
+
+// Classifies the exchange: transport errors and HTTP statuses via failure_class; a 2xx whose
+// body is not the expected JSON is final ("unexpected response: <first bytes>"); OpenAI's
+// choices[0].message.content / Anthropic's content[].text become the text; usage is read
+// (OpenAI prompt/completion_tokens, Anthropic input/output_tokens); Retry-After and
+// retry-after-ms become retry_after. Errors carry the body's error message when it has one.
+call_outcome read_chat_response(const config::provider_spec& provider,
+                                const http_response& response,
+                                std::chrono::system_clock::time_point now);
+
+}  // namespace parallm::providers
