@@ -1,0 +1,115 @@
+#include "batch/openai_batch.hpp"
+
+#include <array>
+
+namespace parallm::batch {
+namespace {
+
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+// nlohmann prefixes its messages with "[json.exception.parse_error.101] "; the user needs
+// only what follows.
+std::string without_exception_tag(const char* what) {
+  std::string_view message(what);
+  if (message.starts_with('[')) {
+    const auto close = message.find("] ");
+    if (close != std::string_view::npos) message.remove_prefix(close + 2);
+  }
+  return std::string(message);
+}
+
+// The string field `key`, or nullptr when it is missing or not a string.
+const std::string* string_field(const nlohmann::json& object, const char* key) {
+  const auto found = object.find(key);
+  if (found == object.end() || !found->is_string()) return nullptr;
+  return &found->get_ref<const std::string&>();
+}
+
+// What is wrong with the line's fields, or an empty string; fills the request as it goes.
+std::string check_fields(const nlohmann::json& object, batch_request& request) {
+  const auto* custom_id = string_field(object, "custom_id");
+  if (custom_id == nullptr || custom_id->empty()) {
+    return "field 'custom_id' must be a non-empty string";
+  }
+  request.custom_id = *custom_id;
+  const auto* method = string_field(object, "method");
+  if (method == nullptr || *method != "POST") return "field 'method' must be \"POST\"";
+  request.method = *method;
+  const auto* url = string_field(object, "url");
+  if (url == nullptr || !url->starts_with('/')) {
+    return "field 'url' must be a path starting with '/'";
+  }
+  request.url = *url;
+  const auto body = object.find("body");
+  if (body == object.end() || !body->is_object()) return "field 'body' must be an object";
+  request.body = *body;
+  return {};
+}
+
+// Strings that reach the output may come from outside (a transport error text); invalid
+// UTF-8 is replaced rather than allowed to throw.
+std::string quoted(std::string_view text) {
+  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string request_line_id(std::uint64_t seq) {
+  static constexpr std::string_view digits = "0123456789abcdef";
+  std::array<char, 16> hex{};
+  for (auto it = hex.rbegin(); it != hex.rend(); ++it, seq >>= 4) *it = digits[seq & 0xf];
+  return "batch_req_" + std::string(hex.data(), hex.size());
+}
+
+}  // namespace
+
+std::optional<batch_request> parse_batch_request(std::string_view text, std::uint64_t line) {
+  if (is_blank(text)) return std::nullopt;
+  batch_request request;
+  request.line = line;
+  std::string problem;
+  try {
+    const auto parsed = nlohmann::json::parse(text);
+    problem = parsed.is_object() ? check_fields(parsed, request) : "expected a JSON object";
+  } catch (const nlohmann::json::exception& e) {
+    problem = "not a JSON object (" + without_exception_tag(e.what()) + ")";
+  }
+  if (!problem.empty()) {
+    if (request.custom_id.empty()) request.custom_id = std::to_string(line);
+    request.error = "line " + std::to_string(line) + ": " + problem;
+  }
+  return request;
+}
+
+bool looks_like_openai_batch(std::string_view first_nonblank_line) {
+  const auto parsed = nlohmann::json::parse(first_nonblank_line, nullptr, false);
+  return parsed.is_object() && parsed.contains("custom_id") && parsed.contains("url") &&
+         parsed.contains("body");
+}
+
+std::string batch_output_line(std::string_view custom_id, std::uint64_t seq, int status_code,
+                              std::string_view request_id, const nlohmann::json* body,
+                              std::string_view error_code, std::string_view error_message) {
+  // Written by hand because nlohmann::json sorts keys and the format's order is id first.
+  std::string out = R"({"id":")" + request_line_id(seq) + R"(","custom_id":)" + quoted(custom_id);
+  out += R"(,"response":)";
+  if (status_code == 0) {
+    out += "null";
+  } else {
+    out += R"({"status_code":)" + std::to_string(status_code) + R"(,"request_id":)" +
+           quoted(request_id) + R"(,"body":)";
+    out += body == nullptr ? "null"
+                           : body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += '}';
+  }
+  out += R"(,"error":)";
+  if (error_code.empty() && error_message.empty()) {
+    out += "null";
+  } else {
+    out += R"({"code":)" + quoted(error_code) + R"(,"message":)" + quoted(error_message) + '}';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace parallm::batch
