@@ -15,6 +15,7 @@
 
 #include "flow/call.hpp"
 #include "providers/call_outcome.hpp"
+#include "providers/rate_headers.hpp"
 
 namespace parallm::actors {
 
@@ -79,6 +80,7 @@ struct attempt_result {
   std::uint64_t task_id = 0;
   providers::call_outcome outcome;
   double latency_ms = 0;
+  providers::rate_headers rate;  // what the endpoint said about its limits, if anything
 };
 
 struct result_batch {

@@ -65,8 +65,19 @@ void finish_if_complete(self_pointer self) {
   const auto now = clock::now();
   const auto elapsed = st.stats->elapsed(now);
   if (st.progress) st.progress->finish(*st.stats, now);
-  run_report report{st.stats->ok(),      st.stats->partial(),        st.stats->failed(),
-                    st.stats->skipped(), st.stats->summary(elapsed), st.error};
+  const auto ms = [](std::chrono::microseconds us) { return us.count() / 1000.0; };
+  run_report report;
+  report.ok = st.stats->ok();
+  report.partial = st.stats->partial();
+  report.failed = st.stats->failed();
+  report.skipped = st.stats->skipped();
+  report.prompt_tokens = st.stats->prompt_tokens();
+  report.completion_tokens = st.stats->completion_tokens();
+  report.wall_s = std::chrono::duration<double>(elapsed).count();
+  report.latency_p50_ms = ms(st.stats->latencies().percentile(0.5));
+  report.latency_p95_ms = ms(st.stats->latencies().percentile(0.95));
+  report.summary = st.stats->summary(elapsed);
+  report.error = st.error;
   st.options.done->set_value(std::move(report));
   self->quit();
 }

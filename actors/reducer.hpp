@@ -23,6 +23,11 @@ struct run_report {
   std::uint64_t partial = 0;
   std::uint64_t failed = 0;
   std::uint64_t skipped = 0;
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  double wall_s = 0;  // from the reducer's start to the last line written
+  double latency_p50_ms = 0;
+  double latency_p95_ms = 0;
   std::string summary;  // the closing summary for stderr
   std::string error;    // the input could not be read, or the output not written
 };

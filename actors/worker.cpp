@@ -1,11 +1,15 @@
 #include "actors/worker.hpp"
 
 #include <chrono>
+#include <cstdlib>
+#include <unordered_map>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "providers/chat_api.hpp"
 #include "providers/sim_provider.hpp"
 
 namespace parallm::actors {
@@ -17,58 +21,109 @@ using worker_impl = worker_actor::extend<caf::reacts_to<delayed_atom, attempt_re
 struct worker_state {
   std::shared_ptr<const flow::graph> graph;
   result_sink_actor sink;
+  std::shared_ptr<providers::http_engine> http;
+  std::unordered_map<std::string, std::string> keys;  // variable name -> its value, read once
   static inline const char* name = "parallm.worker";
 };
+
+using self_pointer = worker_impl::stateful_pointer<worker_state>;
+
+attempt_result final_failure(std::uint64_t task_id, std::string error) {
+  attempt_result result;
+  result.task_id = task_id;
+  result.outcome.kind = providers::outcome_kind::final;
+  result.outcome.error = std::move(error);
+  return result;
+}
+
+void send_one(const result_sink_actor& sink, attempt_result result) {
+  result_batch one;
+  one.results.push_back(std::move(result));
+  caf::anon_send(sink, results_atom::value, std::move(one));
+}
 
 attempt_result run_sim(const flow::graph& graph, const task& t, std::chrono::microseconds& delay) {
   const auto& node = graph.nodes()[t.node];
   const auto& provider = graph.providers()[node.provider];
-  if (provider.kind != config::provider_kind::sim) {
-    delay = std::chrono::microseconds{0};
-    providers::call_outcome outcome;
-    outcome.kind = providers::outcome_kind::final;
-    outcome.error = "provider kind not supported by this worker yet (only sim)";
-    return {t.task_id, std::move(outcome), 0};
-  }
   auto answer =
       providers::sim_call(provider.sim, t.prompt, t.element, t.attempt, node.spec.max_tokens);
   delay = answer.delay;
-  return {t.task_id, std::move(answer.outcome),
-          std::chrono::duration<double, std::milli>(answer.delay).count()};
+  return {t.task_id,
+          std::move(answer.outcome),
+          std::chrono::duration<double, std::milli>(answer.delay).count(),
+          {}};
 }
 
-worker_impl::behavior_type worker_behavior(worker_impl::stateful_pointer<worker_state> self,
+const std::string& api_key(worker_state& st, const std::string& variable) {
+  auto it = st.keys.find(variable);
+  if (it == st.keys.end()) {
+    const char* value = variable.empty() ? nullptr : std::getenv(variable.c_str());
+    it = st.keys.emplace(variable, value ? value : "").first;
+  }
+  return it->second;
+}
+
+// Hands the call to the HTTP engine; its answer goes straight to the sink from the engine's
+// thread, read and classified there so the actors only route the result.
+void run_http(worker_state& st, const task& t) {
+  const auto& node = st.graph->nodes()[t.node];
+  const auto provider_index = node.provider;
+  const auto& provider = st.graph->providers()[provider_index];
+  if (!st.http) return send_one(st.sink, final_failure(t.task_id, "no HTTP engine"));
+  providers::chat_call call{t.prompt, t.system, node.spec.temperature, node.spec.max_tokens,
+                            node.spec.params};
+  const auto timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(st.graph->job().limits.timeout_s * 1000));
+  auto request =
+      providers::build_chat_request(provider, call, api_key(st, provider.api_key_env), timeout);
+  st.http->submit(std::move(request), [graph = st.graph, sink = st.sink, provider_index,
+                                       task_id = t.task_id](providers::http_response response) {
+    attempt_result result;
+    result.task_id = task_id;
+    result.outcome = providers::read_chat_response(graph->providers()[provider_index], response,
+                                                   std::chrono::system_clock::now());
+    result.latency_ms = std::chrono::duration<double, std::milli>(response.elapsed).count();
+    result.rate = providers::read_rate_headers(response.rate_limit_headers);
+    send_one(sink, std::move(result));
+  });
+}
+
+worker_impl::behavior_type worker_behavior(self_pointer self,
                                            std::shared_ptr<const flow::graph> graph,
-                                           result_sink_actor sink) {
+                                           result_sink_actor sink,
+                                           std::shared_ptr<providers::http_engine> http) {
   self->state.graph = std::move(graph);
   self->state.sink = std::move(sink);
+  self->state.http = std::move(http);
   return {
       [=](tasks_atom, task_batch& batch) {
+        auto& st = self->state;
         result_batch now;
         for (const auto& t : batch.tasks) {
+          const auto& node = st.graph->nodes()[t.node];
+          if (st.graph->providers()[node.provider].kind != config::provider_kind::sim) {
+            run_http(st, t);
+            continue;
+          }
           std::chrono::microseconds delay{0};
-          auto result = run_sim(*self->state.graph, t, delay);
+          auto result = run_sim(*st.graph, t, delay);
           if (delay.count() == 0) {
             now.results.push_back(std::move(result));
           } else {
             self->delayed_send(self, delay, delayed_atom::value, std::move(result));
           }
         }
-        if (!now.results.empty()) self->send(self->state.sink, results_atom::value, std::move(now));
+        if (!now.results.empty()) self->send(st.sink, results_atom::value, std::move(now));
       },
-      [=](delayed_atom, attempt_result& result) {
-        result_batch one;
-        one.results.push_back(std::move(result));
-        self->send(self->state.sink, results_atom::value, std::move(one));
-      },
+      [=](delayed_atom, attempt_result& result) { send_one(self->state.sink, std::move(result)); },
   };
 }
 
 }  // namespace
 
 worker_actor spawn_worker(caf::actor_system& system, std::shared_ptr<const flow::graph> graph,
-                          result_sink_actor sink) {
-  return system.spawn(worker_behavior, std::move(graph), std::move(sink));
+                          result_sink_actor sink, std::shared_ptr<providers::http_engine> http) {
+  return system.spawn(worker_behavior, std::move(graph), std::move(sink), std::move(http));
 }
 
 }  // namespace parallm::actors

@@ -8,10 +8,13 @@
 
 #include "actors/interfaces.hpp"
 #include "flow/graph.hpp"
+#include "providers/http_engine.hpp"
 
 namespace parallm::actors {
 
+// http: the process's HTTP engine; may be null when every provider of the job is sim.
+// API keys are read from this process's environment, by the names the job gives.
 worker_actor spawn_worker(caf::actor_system& system, std::shared_ptr<const flow::graph> graph,
-                          result_sink_actor sink);
+                          result_sink_actor sink, std::shared_ptr<providers::http_engine> http);
 
 }  // namespace parallm::actors

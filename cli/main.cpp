@@ -23,12 +23,15 @@ void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& 
   app.add_flag("--progress", progress, "Live progress line on stderr (default on a terminal)");
   app.add_flag("--no-progress", no_progress, "No progress line");
   app.add_option("--set", args.overrides, "Override a job setting: KEY=VALUE (repeatable)");
+  app.add_option("--stats", args.stats_path,
+                 "Also write the closing summary as one JSON object to this file");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"parallm: parallel, distributed batch processing of LLM calls"};
+  app.set_version_flag("--version", "parallm " PARALLM_VERSION);
   app.require_subcommand(1);
 
   parallm::cli::run_args run;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <thread>
@@ -51,6 +52,38 @@ std::size_t scheduler_threads() {
   return cores > 1 ? cores - 1 : 1;
 }
 
+// One HTTP engine per process, shared by the workers; none for a sim-only job.
+std::shared_ptr<providers::http_engine> http_engine_for(const flow::graph& graph, int workers) {
+  const auto& providers = graph.providers();
+  const bool needs_http = std::any_of(providers.begin(), providers.end(), [](const auto& p) {
+    return p.kind != config::provider_kind::sim;
+  });
+  if (!needs_http) return nullptr;
+  providers::http_engine_options options;
+  // Every in-flight call may need a connection of its own; keep-alive reuses them.
+  options.max_connections_per_host = graph.job().limits.concurrency * workers;
+  options.max_total_connections = options.max_connections_per_host * 4;
+  return std::make_shared<providers::http_engine>(options);
+}
+
+// --stats: the closing summary as one JSON object, for scripts and benchmarks.
+void write_stats(const std::string& path, const actors::run_report& report) {
+  const nlohmann::json stats{
+      {"ok", report.ok},
+      {"partial", report.partial},
+      {"failed", report.failed},
+      {"skipped", report.skipped},
+      {"prompt_tokens", report.prompt_tokens},
+      {"completion_tokens", report.completion_tokens},
+      {"wall_s", report.wall_s},
+      {"latency_p50_ms", report.latency_p50_ms},
+      {"latency_p95_ms", report.latency_p95_ms},
+      {"error", report.error.empty() ? nullptr : nlohmann::json(report.error)}};
+  std::ofstream out(path, std::ios::trunc);
+  out << stats.dump() << '\n';
+  if (!out) std::fprintf(stderr, "parallm: cannot write --stats %s\n", path.c_str());
+}
+
 int exit_status(const actors::run_report& report, bool interrupted) {
   if (!report.error.empty()) return exit_internal;
   if (interrupted) return exit_interrupted;
@@ -95,6 +128,9 @@ int run_command(const run_args& args) {
   auto result = done->get_future();
 
   signal_watch signals;
+  // Created before the actor system; the workers share it. Once the report is in, no call
+  // is in flight, so its thread has nothing left to deliver when it stops.
+  auto http = http_engine_for(*graph, args.workers);
   caf::actor_system_config cfg;
   // The input reader (and later the HTTP engine) run on threads of their own, so the
   // scheduler leaves them a core; on 2 cores one scheduler thread with a shared queue
@@ -112,7 +148,7 @@ int run_command(const run_args& args) {
       system, coordinator_options_for(limits, args.workers), reader, reducer);
   std::vector<actors::worker_actor> workers;
   for (int i = 0; i < args.workers; ++i) {
-    workers.push_back(actors::spawn_worker(system, graph, coordinator));
+    workers.push_back(actors::spawn_worker(system, graph, coordinator, http));
     caf::anon_send(coordinator, actors::join_atom::value, workers.back(),
                    static_cast<std::uint32_t>(limits.concurrency));
   }
@@ -120,6 +156,7 @@ int run_command(const run_args& args) {
   signals.on_first([coordinator] { caf::anon_send(coordinator, actors::stop_atom::value); });
   const auto report = result.get();
   std::fputs(report.summary.c_str(), stderr);
+  if (args.stats_path) write_stats(*args.stats_path, report);
   if (!report.error.empty()) std::fprintf(stderr, "parallm: %s\n", report.error.c_str());
   const int status = exit_status(report, signals.interrupted());
   caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);

@@ -15,8 +15,9 @@ struct run_args {
   std::optional<int> concurrency;  // overrides limits.concurrency
   bool ordered = false;
   bool resume = false;
-  std::optional<bool> progress;        // unset: on when stderr is a terminal
-  std::vector<std::string> overrides;  // --set KEY=VALUE
+  std::optional<bool> progress;           // unset: on when stderr is a terminal
+  std::vector<std::string> overrides;     // --set KEY=VALUE
+  std::optional<std::string> stats_path;  // --stats: the closing summary as JSON
 };
 
 // Returns the process exit status (cli/exit_codes.hpp).

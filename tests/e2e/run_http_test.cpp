@@ -1,0 +1,206 @@
+#define BOOST_TEST_MODULE e2e_run_http
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "e2e.hpp"
+#include "support/fake_upstream.hpp"
+
+using namespace parallm::test;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* secret_key = "sk-parallm-test-9f8e7d6c5b4a";
+
+// One upstream for the whole suite: starting nginx per case would dominate its time.
+struct upstream_fixture {
+  upstream_fixture() { ::setenv("PARALLM_TEST_KEY", secret_key, 1); }
+  fake_upstream upstream;
+};
+
+std::string job_for(const std::string& kind, const std::string& base_url,
+                    const std::string& limits = "{ max_retries: 0 }") {
+  return "version: 1\nprovider: { kind: " + kind + ", base_url: \"" + base_url +
+         "\", model: fake-llm, api_key_env: PARALLM_TEST_KEY }\nlimits: " + limits +
+         "\nnodes:\n  call: { prompt: \"item {{i}}: say pong\", max_tokens: 16 }\n";
+}
+
+void write_items(const std::filesystem::path& path, int n) {
+  std::string text;
+  for (int i = 0; i < n; ++i)
+    text += "{\"id\": " + std::to_string(i) + ", \"i\": " + std::to_string(i) + "}\n";
+  write_file(path, text);
+}
+
+struct http_run {
+  process_result process;
+  std::vector<json> lines;
+  double seconds = 0;
+};
+
+// echoed_key: the upstream echoes request headers back as the answer, so the output may
+// hold the key there (and only there).
+http_run run_job(const temp_dir& dir, const std::string& job, int items, bool echoed_key = false) {
+  write_file(dir / "job.yaml", job);
+  write_items(dir / "in.jsonl", items);
+  http_run run;
+  const auto start = std::chrono::steady_clock::now();
+  run.process = run_process(run_args(dir, "job.yaml", "in.jsonl", {"--no-progress"}), dir.path(),
+                            std::nullopt, std::chrono::seconds(60));
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  run.lines = read_jsonl(dir / "out.jsonl");
+  BOOST_TEST(by_id(run.lines).size() == static_cast<std::size_t>(items));
+  // The key travels in a request header and nowhere else.
+  BOOST_TEST(run.process.err.find(secret_key) == std::string::npos);
+  if (!echoed_key) {
+    BOOST_TEST(read_file(dir / "out.jsonl").find(secret_key) == std::string::npos);
+  }
+  return run;
+}
+
+std::size_t count_status(const http_run& run, const std::string& status) {
+  std::size_t n = 0;
+  for (const auto& line : run.lines) n += line.at("status") == status;
+  return n;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(http, upstream_fixture)
+
+BOOST_AUTO_TEST_CASE(openai_success_reads_content_and_usage) {
+  temp_dir dir;
+  const auto run = run_job(dir, job_for("openai", upstream.base_url("/v1")), 50);
+  BOOST_TEST(run.process.exit_code == 0, run.process.err);
+  for (const auto& line : run.lines) {
+    BOOST_TEST(line.at("output") == "pong");
+    BOOST_TEST(line.at("usage").at("prompt_tokens") == 12);
+    BOOST_TEST(line.at("usage").at("completion_tokens") == 1);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(anthropic_success_reads_content_and_usage) {
+  temp_dir dir;
+  const auto run = run_job(dir, job_for("anthropic", upstream.base_url("/anthropic/v1")), 20);
+  BOOST_TEST(run.process.exit_code == 0, run.process.err);
+  for (const auto& line : run.lines) {
+    BOOST_TEST(line.at("output") == "pong");
+    BOOST_TEST(line.at("usage").at("total_tokens") == 13);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_api_key_arrives_in_the_request_header) {
+  temp_dir dir;
+  auto run = run_job(dir, job_for("openai", upstream.base_url("/echo-headers/v1")), 1, true);
+  BOOST_TEST(run.process.exit_code == 0, run.process.err);
+  // The server echoes what it received; only here may the key show up, as the answer.
+  BOOST_TEST(run.lines.at(0).at("output").get<std::string>().find(std::string("Bearer ") +
+                                                                  secret_key) != std::string::npos);
+  temp_dir dir2;
+  run = run_job(dir2, job_for("anthropic", upstream.base_url("/echo-headers/v1")), 1, true);
+  BOOST_TEST(run.lines.at(0).at("output").get<std::string>().find(secret_key) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(rate_limited_items_wait_for_retry_after_and_all_end_ok) {
+  temp_dir dir;
+  // 12 at once against 20 r/s with a burst of 5: about half are answered 429 with
+  // Retry-After: 1. The limit alone would let them through within 0.3 s; the backoff is a
+  // millisecond; so a run of a second or more shows that Retry-After was the floor.
+  const auto run = run_job(dir,
+                           job_for("openai", upstream.base_url("/rl/v1"),
+                                   "{ concurrency: 12, max_retries: 10, "
+                                   "backoff_initial_s: 0.001, backoff_max_s: 0.002 }"),
+                           12);
+  BOOST_TEST(run.process.exit_code == 0, run.process.err);
+  BOOST_TEST(count_status(run, "ok") == 12u);
+  int retried = 0;
+  for (const auto& line : run.lines) retried += line.at("nodes").at("call").at("attempts") > 1;
+  BOOST_TEST(retried > 0);
+  BOOST_TEST(run.seconds >= 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(flaky_500s_are_retried_until_ok) {
+  temp_dir dir;
+  const auto run = run_job(dir,
+                           job_for("openai", upstream.base_url("/flaky/v1"),
+                                   "{ max_retries: 12, backoff_initial_s: 0.001, "
+                                   "backoff_max_s: 0.01 }"),
+                           60);
+  BOOST_TEST(run.process.exit_code == 0, run.process.err);
+  BOOST_TEST(count_status(run, "ok") == 60u);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_json_fails_the_item_with_the_first_bytes) {
+  temp_dir dir;
+  const auto run =
+      run_job(dir, job_for("openai", upstream.base_url("/bad/v1"), "{ max_retries: 3 }"), 5);
+  BOOST_TEST(run.process.exit_code == 3);
+  for (const auto& line : run.lines) {
+    BOOST_TEST(line.at("status") == "failed");
+    BOOST_TEST(line.at("nodes").at("call").at("attempts") == 1);  // final: not retried
+    BOOST_TEST(line.at("error").get<std::string>().find("unexpected response") != std::string::npos,
+               line.at("error"));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_400_is_final_and_carries_the_servers_message) {
+  temp_dir dir;
+  const auto run =
+      run_job(dir, job_for("openai", upstream.base_url("/r400/v1"), "{ max_retries: 3 }"), 5);
+  BOOST_TEST(run.process.exit_code == 3);
+  for (const auto& line : run.lines) {
+    BOOST_TEST(line.at("nodes").at("call").at("attempts") == 1);
+    BOOST_TEST(line.at("error").get<std::string>().find("model not found") != std::string::npos,
+               line.at("error"));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(one_failing_branch_leaves_the_rest_ok) {
+  temp_dir dir;
+  const auto job = "version: 1\nprovider: { kind: openai, base_url: \"" + upstream.base_url("/v1") +
+                   "\", model: m }\nlimits: { max_retries: 0 }\nnodes:\n"
+                   "  good: { prompt: \"{{i}}\" }\n"
+                   "  bad: { prompt: \"{{i}}\", provider: { base_url: \"" +
+                   upstream.base_url("/bad/v1") +
+                   "\" } }\n"
+                   "  both: { after: [good, bad], reduce: collect, min_success: 1 }\n";
+  const auto run = run_job(dir, job, 10);
+  BOOST_TEST(run.process.exit_code == 3);
+  for (const auto& line : run.lines) {
+    BOOST_TEST(line.at("status") == "partial");
+    BOOST_TEST(line.at("nodes").at("good").at("status") == "ok");
+    BOOST_TEST(line.at("nodes").at("bad").at("status") == "failed");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_timeout_counts_as_retryable_and_is_reported) {
+  temp_dir dir;
+  const auto run = run_job(dir,
+                           job_for("openai", upstream.base_url("/slow/v1"),
+                                   "{ timeout_s: 0.3, max_retries: 1, backoff_initial_s: 0.01 }"),
+                           3);
+  BOOST_TEST(run.process.exit_code == 3);
+  BOOST_TEST(run.seconds < 1.9);  // two attempts of 0.3 s each, not the 2 s answer
+  for (const auto& line : run.lines) {
+    BOOST_TEST(line.at("nodes").at("call").at("attempts") == 2);
+    BOOST_TEST(line.at("error").get<std::string>().find("timeout") != std::string::npos,
+               line.at("error"));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(connection_refused_is_retried_then_reported) {
+  temp_dir dir;
+  const auto url = "http://127.0.0.1:" + std::to_string(pick_free_port()) + "/v1";
+  const auto run =
+      run_job(dir, job_for("openai", url, "{ max_retries: 2, backoff_initial_s: 0.01 }"), 3);
+  BOOST_TEST(run.process.exit_code == 3);
+  for (const auto& line : run.lines) {
+    BOOST_TEST(line.at("nodes").at("call").at("attempts") == 3);
+    BOOST_TEST(line.at("error").get<std::string>().find("onnect") != std::string::npos,
+               line.at("error"));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
