@@ -1,0 +1,143 @@
+#include "providers/rate_limiter.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace parallm::providers {
+
+namespace {
+
+using clock = rate_limiter::clock;
+
+// A configured bucket holds a tenth of a second of its limit, at least one unit: a full bucket
+// released at once is a burst that a per-second limiter upstream absorbs (1200 rpm holds 2
+// requests; nginx limit_req burst=5 takes 6 from idle). Its refill is lowered by depth - 1 per
+// minute, so that a full bucket plus a refill lasting under 60 s stays within the limit: no
+// half-open 60 s window ever holds more than the limit.
+void configure(pacer& bucket, double per_minute) {
+  const double depth = std::max(1.0, std::floor(per_minute / 600));
+  bucket.set((per_minute - depth + 1) / 60, depth);
+}
+
+// AIMD for a limit we must discover. A 429 cuts to 90% of the rate that drew it (the lower of
+// what we allowed and what we really sent during the last second, so the first cut is
+// measured, not guessed). Each success adds 0.03 requests/s, which grows the rate by about 3%
+// a second at any scale: after a cut to 90% the rate is back at the limit in a few seconds,
+// while the server's own burst allowance absorbs the overshoot, so 429s stay rare.
+constexpr double decrease = 0.9;
+constexpr double increase_per_success = 0.03;
+// Half an interval of slack absorbs a timer that fires late, without a burst of two.
+constexpr double adaptive_depth = 1.5;
+// Twice the rate that drew the last 429 with no new one: the limit has moved or gone.
+constexpr double recovered = 2.0;
+constexpr double min_rate = 1.0 / 60;
+
+constexpr std::uint64_t default_completion_tokens = 256;
+
+// Spreads what the server says is left until its reset; pauses when nothing is left.
+void pace(pacer& bucket, clock::time_point& until, clock::time_point& paused_until,
+          std::optional<double> remaining, std::optional<std::chrono::milliseconds> reset,
+          clock::time_point now) {
+  if (!remaining || !reset || reset->count() <= 0) return;
+  if (*remaining < 1) {
+    paused_until = std::max(paused_until, now + *reset);
+    return;
+  }
+  bucket.set(*remaining * 1000 / static_cast<double>(reset->count()), 1);
+  until = now + *reset;
+}
+
+clock::time_point later(clock::time_point t, const pacer& bucket, double cost) {
+  return bucket.engaged() ? std::max(t, bucket.ready_at(cost)) : t;
+}
+
+}  // namespace
+
+rate_limiter::rate_limiter(options opts) : opts_(opts) {
+  if (opts_.rpm > 0) configure(rpm_, opts_.rpm);
+  if (opts_.tpm > 0) configure(tpm_, opts_.tpm);
+  engaged_ = rpm_.engaged() || tpm_.engaged();
+}
+
+bool rate_limiter::acquire_engaged(std::uint64_t estimated_tokens, clock::time_point now) {
+  if (next_ready(estimated_tokens, now) > now) return false;
+  const auto tokens = static_cast<double>(estimated_tokens);
+  if (rpm_.engaged()) rpm_.charge(1, now);
+  if (tpm_.engaged()) tpm_.charge(tokens, now);
+  if (adaptive_.engaged()) adaptive_.charge(1, now);
+  if (header_requests_.engaged()) header_requests_.charge(1, now);
+  if (header_tokens_.engaged()) header_tokens_.charge(tokens, now);
+  if (opts_.adaptive) sent_.add(now);
+  refresh_engaged(now);
+  return true;
+}
+
+clock::time_point rate_limiter::next_ready(std::uint64_t estimated_tokens,
+                                           clock::time_point now) const {
+  const auto tokens = static_cast<double>(estimated_tokens);
+  auto ready = std::max(now, paused_until_);
+  ready = later(ready, rpm_, 1);
+  ready = later(ready, tpm_, tokens);
+  ready = later(ready, adaptive_, 1);
+  // What the headers said holds until their reset, no longer.
+  if (now < header_requests_until_)
+    ready = std::max(ready, std::min(later(now, header_requests_, 1), header_requests_until_));
+  if (now < header_tokens_until_)
+    ready = std::max(ready, std::min(later(now, header_tokens_, tokens), header_tokens_until_));
+  return ready;
+}
+
+void rate_limiter::refresh_engaged(clock::time_point now) {
+  if (now >= header_requests_until_) header_requests_.disengage();
+  if (now >= header_tokens_until_) header_tokens_.disengage();
+  engaged_ = rpm_.engaged() || tpm_.engaged() || adaptive_.engaged() ||
+             header_requests_.engaged() || header_tokens_.engaged() || now < paused_until_;
+}
+
+void rate_limiter::correct_tokens(std::int64_t actual_minus_estimate) {
+  const auto delta = static_cast<double>(actual_minus_estimate);
+  if (tpm_.engaged()) tpm_.adjust(delta);
+  if (header_tokens_.engaged()) header_tokens_.adjust(delta);
+}
+
+void rate_limiter::on_success(clock::time_point now) {
+  if (rate_ == unlimited) return;
+  rate_ += increase_per_success;
+  if (rate_ >= recovered * cut_from_) {
+    rate_ = unlimited;
+    cut_from_ = unlimited;
+    adaptive_.disengage();
+    refresh_engaged(now);
+    return;
+  }
+  adaptive_.set(rate_, adaptive_depth);
+}
+
+void rate_limiter::on_rate_limited(clock::time_point sent_at, clock::time_point now) {
+  if (!opts_.adaptive || sent_at <= last_cut_) return;
+  // At least one a second: a 429 slower than a second finds nothing sent in the last one.
+  cut_from_ = std::min(rate_, std::max(1.0, sent_.per_second(now)));
+  rate_ = std::max(min_rate, decrease * cut_from_);
+  last_cut_ = now;
+  adaptive_.set(rate_, adaptive_depth);
+  adaptive_.drain(now);
+  engaged_ = true;
+}
+
+void rate_limiter::on_rate_headers(const rate_headers& headers, clock::time_point now) {
+  if (!opts_.adaptive) return;
+  pace(header_requests_, header_requests_until_, paused_until_, headers.remaining_requests,
+       headers.reset_requests, now);
+  pace(header_tokens_, header_tokens_until_, paused_until_, headers.remaining_tokens,
+       headers.reset_tokens, now);
+  refresh_engaged(now);
+}
+
+std::uint64_t estimate_tokens(std::string_view prompt, std::optional<int> max_tokens) {
+  const std::uint64_t completion = max_tokens && *max_tokens > 0
+                                       ? static_cast<std::uint64_t>(*max_tokens)
+                                       : default_completion_tokens;
+  return (prompt.size() + 3) / 4 + completion;
+}
+
+}  // namespace parallm::providers

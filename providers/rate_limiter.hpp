@@ -1,0 +1,85 @@
+#pragma once
+// The send rate of one provider endpoint: the job's rpm and tpm as token buckets that never let
+// a 60 s window exceed them, and an adaptive rate for a limit nobody told us about, learnt from
+// 429s (AIMD) and from x-ratelimit-* headers. Pure: every call is given the time.
+//
+// The coordinator asks try_acquire() before dispatching a task; when it says no, it waits until
+// next_ready(). It reports each attempt's outcome back.
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string_view>
+
+#include "providers/pacer.hpp"
+#include "providers/rate_headers.hpp"
+#include "providers/sliding_count.hpp"
+
+namespace parallm::providers {
+
+class rate_limiter {
+ public:
+  using clock = std::chrono::steady_clock;
+  struct options {
+    double rpm = 0;        // requests per minute; 0 = no limit
+    double tpm = 0;        // tokens per minute; 0 = no limit
+    bool adaptive = true;  // learn from 429s and rate headers
+  };
+
+  explicit rate_limiter(options opts);
+
+  // Charges the buckets and returns true when a task of that many tokens may go now.
+  bool try_acquire(std::uint64_t estimated_tokens, clock::time_point now) {
+    if (!engaged_) {
+      if (opts_.adaptive) sent_.add(now);
+      return true;
+    }
+    return acquire_engaged(estimated_tokens, now);
+  }
+
+  // When try_acquire() will next say yes for that many tokens (now when it would now).
+  clock::time_point next_ready(std::uint64_t estimated_tokens, clock::time_point now) const;
+
+  // From the usage a call reported: positive when it used more tokens than estimated.
+  void correct_tokens(std::int64_t actual_minus_estimate);
+
+  void on_success(clock::time_point now);
+
+  // A 429 for a call sent at sent_at. The call's own wait (Retry-After) is the retry policy's
+  // floor; here the endpoint's rate is cut, once per overshoot: 429s for calls sent before the
+  // last cut report the rate that cut already corrected.
+  void on_rate_limited(clock::time_point sent_at, clock::time_point now);
+
+  // x-ratelimit-*: nothing left pauses until the reset; what is left is spread until the reset.
+  void on_rate_headers(const rate_headers& headers, clock::time_point now);
+
+  // Requests per second the adaptive part allows; +inf when it does not limit.
+  double current_rate() const { return rate_; }
+
+ private:
+  static constexpr double unlimited = std::numeric_limits<double>::infinity();
+
+  bool acquire_engaged(std::uint64_t estimated_tokens, clock::time_point now);
+  void refresh_engaged(clock::time_point now);
+
+  options opts_;
+  bool engaged_ = false;  // false: nothing can refuse, try_acquire() only counts
+  pacer rpm_;
+  pacer tpm_;
+  pacer adaptive_;
+  pacer header_requests_;
+  pacer header_tokens_;
+  clock::time_point header_requests_until_{};
+  clock::time_point header_tokens_until_{};
+  clock::time_point paused_until_{};
+  sliding_count sent_;
+  double rate_ = unlimited;
+  double cut_from_ = unlimited;  // the rate that drew the last 429
+  clock::time_point last_cut_ = clock::time_point::min();
+};
+
+// A cost estimate before the call: about four characters a token, plus the completion budget.
+std::uint64_t estimate_tokens(std::string_view prompt, std::optional<int> max_tokens);
+
+}  // namespace parallm::providers
