@@ -16,14 +16,25 @@ struct coordinator_state {
   std::vector<worker_actor> workers;
   std::uint64_t admitted = 0;
   bool end_sent = false;
+  // The earliest wake-up already asked for, while a rate limit holds calls back.
+  std::optional<dispatch_core::clock::time_point> wake_armed;
   static inline const char* name = "parallm.coordinator";
 };
 
 using self_pointer = coordinator_actor::stateful_pointer<coordinator_state>;
 
 void send_tasks(self_pointer self) {
-  for (auto& [worker, batch] : self->state.core->dispatch()) {
-    self->send(self->state.workers[worker], tasks_atom::value, std::move(batch));
+  auto& st = self->state;
+  const auto now = dispatch_core::clock::now();
+  auto plan = st.core->dispatch(now);
+  for (auto& [worker, batch] : plan.batches) {
+    self->send(st.workers[worker], tasks_atom::value, std::move(batch));
+  }
+  // One timer at a time, for the earliest moment a held-back call may go.
+  if (plan.wake_at && (!st.wake_armed || *plan.wake_at < *st.wake_armed)) {
+    st.wake_armed = plan.wake_at;
+    const auto delay = std::chrono::ceil<std::chrono::microseconds>(*plan.wake_at - now);
+    self->delayed_send(self, std::max(delay, std::chrono::microseconds(1)), tick_atom::value);
   }
 }
 
@@ -80,7 +91,7 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
       },
       [=](results_atom, result_batch& batch) {
         dispatch_core::result_effects effects;
-        self->state.core->on_results(std::move(batch), effects);
+        self->state.core->on_results(std::move(batch), dispatch_core::clock::now(), effects);
         for (const auto& r : effects.retries) {
           self->delayed_send(self, r.delay, retry_atom::value, r.task_id);
         }
@@ -91,6 +102,12 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
       },
       [=](retry_atom, std::uint64_t task_id) {
         self->state.core->retry_due(task_id);
+        send_tasks(self);
+      },
+      [=](tick_atom) {
+        // Forget the armed time even if this tick came early: send_tasks arms a new one if
+        // calls are still held back, so a held-back call can never be left without a timer.
+        self->state.wake_armed.reset();
         send_tasks(self);
       },
       [=](released_atom, std::uint64_t n) {

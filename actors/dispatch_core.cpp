@@ -4,7 +4,11 @@
 
 namespace parallm::actors {
 
-dispatch_core::dispatch_core(options opts) : options_(opts), rng_(opts.seed) {}
+dispatch_core::dispatch_core(options opts) : options_(std::move(opts)), rng_(options_.seed) {
+  if (options_.endpoints.empty()) options_.endpoints.emplace_back();
+  for (const auto& limits : options_.endpoints)
+    endpoints_.push_back({providers::rate_limiter(limits), {}});
+}
 
 std::uint64_t dispatch_core::items_to_request() const {
   if (stopped_ || requested_ != 0 || in_window_ >= options_.window) return 0;
@@ -36,17 +40,58 @@ std::size_t dispatch_core::add_worker(std::uint32_t capacity) {
 void dispatch_core::add_calls(call_batch&& batch) {
   for (auto& c : batch.calls) {
     const auto id = next_task_id_++;
-    tasks_.emplace(id, task_record{c.seq, std::move(c.call), 1, 0});
-    pending_.push_back(id);
+    const auto node = c.call.node;
+    task_record record{c.seq, std::move(c.call)};
+    if (node < options_.node_endpoint.size()) {
+      record.endpoint = std::min<std::uint32_t>(options_.node_endpoint[node],
+                                                static_cast<std::uint32_t>(endpoints_.size() - 1));
+    }
+    const auto max_tokens =
+        node < options_.node_max_tokens.size() ? options_.node_max_tokens[node] : std::nullopt;
+    record.estimated_tokens = providers::estimate_tokens(record.call.prompt, max_tokens);
+    endpoints_[record.endpoint].pending.push_back(id);
+    tasks_.emplace(id, std::move(record));
   }
 }
 
-std::vector<std::pair<std::size_t, task_batch>> dispatch_core::dispatch() {
-  std::vector<std::pair<std::size_t, task_batch>> out;
-  if (workers_.empty()) return out;
+std::size_t dispatch_core::pending() const {
+  std::size_t n = 0;
+  for (const auto& e : endpoints_) n += e.pending.size();
+  return n;
+}
+
+std::deque<std::uint64_t> dispatch_core::release(std::size_t room, clock::time_point now,
+                                                 std::optional<clock::time_point>& wake_at) {
+  std::deque<std::uint64_t> ready;
+  // Endpoints take turns, so a slow (rate-limited) one does not starve the others.
+  for (std::size_t turn = 0; turn < endpoints_.size() && ready.size() < room; ++turn) {
+    auto& e = endpoints_[(next_endpoint_ + turn) % endpoints_.size()];
+    while (!e.pending.empty() && ready.size() < room) {
+      const auto id = e.pending.front();
+      const auto tokens = tasks_.at(id).estimated_tokens;
+      if (!e.limiter.try_acquire(tokens, now)) {
+        const auto at = e.limiter.next_ready(tokens, now);
+        if (!wake_at || at < *wake_at) wake_at = at;
+        break;
+      }
+      e.pending.pop_front();
+      ready.push_back(id);
+    }
+  }
+  next_endpoint_ = (next_endpoint_ + 1) % endpoints_.size();
+  return ready;
+}
+
+dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
+  dispatch_plan plan;
+  std::size_t room = 0;
+  for (const auto& w : workers_) room += w.credit;
+  if (room == 0) return plan;
+  auto ready = release(room, now, plan.wake_at);
   // Round-robin over workers so that equal workers get equal shares of a burst.
+  auto& out = plan.batches;
   std::size_t idle_rounds = 0;
-  while (!pending_.empty() && idle_rounds < workers_.size()) {
+  while (!ready.empty() && idle_rounds < workers_.size()) {
     const auto w = next_worker_;
     next_worker_ = (next_worker_ + 1) % workers_.size();
     auto& slot = workers_[w];
@@ -57,28 +102,46 @@ std::vector<std::pair<std::size_t, task_batch>> dispatch_core::dispatch() {
     idle_rounds = 0;
     auto it = std::find_if(out.begin(), out.end(), [w](const auto& p) { return p.first == w; });
     if (it == out.end()) it = out.insert(out.end(), {w, task_batch{}});
-    const auto fair_share = std::max<std::size_t>(1, pending_.size() / workers_.size());
-    const auto n = std::min<std::size_t>({slot.credit, pending_.size(), fair_share});
+    const auto fair_share = std::max<std::size_t>(1, ready.size() / workers_.size());
+    const auto n = std::min<std::size_t>({slot.credit, ready.size(), fair_share});
     for (std::size_t i = 0; i < n; ++i) {
-      const auto id = pending_.front();
-      pending_.pop_front();
+      const auto id = ready.front();
+      ready.pop_front();
       auto& record = tasks_.at(id);
       record.worker = w;
+      record.sent_at = now;
       it->second.tasks.push_back(task{id, record.attempt, record.call.node, record.call.element,
                                       record.call.prompt, record.call.system});
     }
     slot.credit -= static_cast<std::uint32_t>(n);
   }
-  return out;
+  return plan;
 }
 
-void dispatch_core::on_results(result_batch&& batch, result_effects& out) {
+void dispatch_core::report_to_limiter(const task_record& record, const attempt_result& result,
+                                      clock::time_point now) {
+  auto& limiter = endpoints_[record.endpoint].limiter;
+  if (!result.rate.empty()) limiter.on_rate_headers(result.rate, now);
+  if (result.outcome.http_status == 429) {
+    limiter.on_rate_limited(record.sent_at, now);
+  } else if (result.outcome.kind == providers::outcome_kind::ok) {
+    limiter.on_success(now);
+    const auto used = result.outcome.prompt_tokens + result.outcome.completion_tokens;
+    if (used > 0) {
+      limiter.correct_tokens(static_cast<std::int64_t>(used) -
+                             static_cast<std::int64_t>(record.estimated_tokens));
+    }
+  }
+}
+
+void dispatch_core::on_results(result_batch&& batch, clock::time_point now, result_effects& out) {
   for (auto& r : batch.results) {
     auto it = tasks_.find(r.task_id);
     if (it == tasks_.end()) continue;  // a duplicate or late result: results are idempotent
     auto& record = it->second;
     auto& slot = workers_[record.worker];
     slot.credit = std::min(slot.capacity, slot.credit + 1);
+    report_to_limiter(record, r, now);
     if (r.outcome.kind == providers::outcome_kind::retryable) {
       const auto delay = providers::retry_delay(options_.retry, static_cast<int>(record.attempt),
                                                 r.outcome.retry_after, unit_(rng_));
@@ -113,7 +176,8 @@ void dispatch_core::finish(task_record& record, attempt_result& result, result_e
 }
 
 void dispatch_core::retry_due(std::uint64_t task_id) {
-  if (tasks_.count(task_id) != 0) pending_.push_back(task_id);
+  const auto it = tasks_.find(task_id);
+  if (it != tasks_.end()) endpoints_[it->second.endpoint].pending.push_back(task_id);
 }
 
 }  // namespace parallm::actors

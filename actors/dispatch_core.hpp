@@ -1,28 +1,43 @@
 #pragma once
-// The coordinator's bookkeeping without the actor: the admission window, the queue of calls
-// waiting for a worker, per-worker credit, the in-flight task table and the retry decision.
+// The coordinator's bookkeeping without the actor: the admission window, the queues of calls
+// waiting for a worker (one per provider endpoint, each behind its rate limiter), per-worker
+// credit, the in-flight task table and the retry decision.
 // The coordinator actor only routes messages to it, so all of this is unit-testable.
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <random>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "providers/rate_limiter.hpp"
 #include "providers/retry_policy.hpp"
 
 namespace parallm::actors {
 
 class dispatch_core {
  public:
+  using clock = std::chrono::steady_clock;
+
   struct options {
     std::uint64_t window = 4096;
     std::uint64_t read_batch = 512;
     providers::retry_policy retry;
     std::uint64_t seed = 0;
+    // One rate limiter per provider endpoint (graph::providers() order); none given means
+    // one endpoint without limits.
+    std::vector<providers::rate_limiter::options> endpoints;
+    std::vector<std::uint32_t> node_endpoint;         // node index -> endpoint; default 0
+    std::vector<std::optional<int>> node_max_tokens;  // for the token estimate of a call
+  };
+
+  struct dispatch_plan {
+    std::vector<std::pair<std::size_t, task_batch>> batches;  // (worker index, its batch)
+    std::optional<clock::time_point> wake_at;  // a rate limit holds calls back until then
   };
 
   struct retry_request {
@@ -52,12 +67,12 @@ class dispatch_core {
   // -- workers and calls -----------------------------------------------------------------
   std::size_t add_worker(std::uint32_t capacity);
   void add_calls(call_batch&& batch);
-  // Hands pending tasks to workers with free credit: (worker index, its batch).
-  std::vector<std::pair<std::size_t, task_batch>> dispatch();
-  void on_results(result_batch&& batch, result_effects& out);
+  // Hands pending tasks to workers with free credit, as far as the rate limits allow.
+  dispatch_plan dispatch(clock::time_point now);
+  void on_results(result_batch&& batch, clock::time_point now, result_effects& out);
   void retry_due(std::uint64_t task_id);
 
-  std::size_t pending() const { return pending_.size(); }
+  std::size_t pending() const;
   std::size_t in_flight() const { return tasks_.size(); }
 
  private:
@@ -66,6 +81,13 @@ class dispatch_core {
     flow::call_request call;
     std::uint32_t attempt = 1;
     std::size_t worker = 0;
+    std::uint32_t endpoint = 0;
+    std::uint64_t estimated_tokens = 0;
+    clock::time_point sent_at{};
+  };
+  struct endpoint {
+    providers::rate_limiter limiter;
+    std::deque<std::uint64_t> pending;  // task ids ready to dispatch, oldest first
   };
   struct worker_slot {
     std::uint32_t capacity = 0;
@@ -73,6 +95,11 @@ class dispatch_core {
   };
 
   void finish(task_record& record, attempt_result& result, result_effects& out);
+  void report_to_limiter(const task_record& record, const attempt_result& result,
+                         clock::time_point now);
+  // Takes up to `room` tasks the rate limits let go now, oldest first per endpoint.
+  std::deque<std::uint64_t> release(std::size_t room, clock::time_point now,
+                                    std::optional<clock::time_point>& wake_at);
 
   options options_;
   std::mt19937_64 rng_;
@@ -83,7 +110,8 @@ class dispatch_core {
   std::uint64_t next_task_id_ = 1;
   std::vector<worker_slot> workers_;
   std::size_t next_worker_ = 0;
-  std::deque<std::uint64_t> pending_;  // task ids ready to dispatch, oldest first
+  std::vector<endpoint> endpoints_;
+  std::size_t next_endpoint_ = 0;
   std::unordered_map<std::uint64_t, task_record> tasks_;
 };
 

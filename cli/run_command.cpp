@@ -47,6 +47,23 @@ actors::coordinator_options coordinator_options_for(const config::limits_spec& l
   return opts;
 }
 
+// The job's rpm/tpm hold per endpoint (each provider of the job), shared by all workers;
+// sim endpoints are not rate limited unless the job says so.
+void add_endpoints(const flow::graph& graph, actors::coordinator_options& opts) {
+  const auto& limits = graph.job().limits;
+  for (const auto& provider : graph.providers()) {
+    providers::rate_limiter::options endpoint;
+    endpoint.rpm = limits.rpm;
+    endpoint.tpm = limits.tpm;
+    endpoint.adaptive = provider.kind != config::provider_kind::sim;
+    opts.endpoints.push_back(endpoint);
+  }
+  for (const auto& node : graph.nodes()) {
+    opts.node_endpoint.push_back(node.provider);
+    opts.node_max_tokens.push_back(node.spec.max_tokens);
+  }
+}
+
 std::size_t scheduler_threads() {
   const auto cores = std::thread::hardware_concurrency();
   return cores > 1 ? cores - 1 : 1;
@@ -144,8 +161,9 @@ int run_command(const run_args& args) {
   }
   auto reducer = actors::spawn_reducer(system, reducer_opts);
   auto reader = actors::spawn_input_reader(system, {args.input, graph, already_done});
-  auto coordinator = actors::spawn_coordinator(
-      system, coordinator_options_for(limits, args.workers), reader, reducer);
+  auto coordinator_opts = coordinator_options_for(limits, args.workers);
+  add_endpoints(*graph, coordinator_opts);
+  auto coordinator = actors::spawn_coordinator(system, coordinator_opts, reader, reducer);
   std::vector<actors::worker_actor> workers;
   for (int i = 0; i < args.workers; ++i) {
     workers.push_back(actors::spawn_worker(system, graph, coordinator, http));

@@ -8,6 +8,9 @@ using actors::dispatch_core;
 
 namespace {
 
+using clock = dispatch_core::clock;
+const auto t0 = clock::time_point{} + std::chrono::hours(1);
+
 dispatch_core::options small_options() {
   dispatch_core::options opts;
   opts.window = 8;
@@ -42,13 +45,13 @@ actors::attempt_result outcome(std::uint64_t task_id, providers::outcome_kind ki
 std::uint64_t dispatch_one(dispatch_core& core, std::uint32_t capacity) {
   core.add_worker(capacity);
   core.add_calls(calls_for(0, 1));
-  return core.dispatch().front().second.tasks.front().task_id;
+  return core.dispatch(t0).batches.front().second.tasks.front().task_id;
 }
 
 dispatch_core::result_effects feed(dispatch_core& core,
                                    std::vector<actors::attempt_result> results) {
   dispatch_core::result_effects effects;
-  core.on_results(actors::result_batch{std::move(results)}, effects);
+  core.on_results(actors::result_batch{std::move(results)}, t0, effects);
   return effects;
 }
 
@@ -84,20 +87,20 @@ BOOST_AUTO_TEST_CASE(dispatch_respects_worker_credit) {
   core.add_worker(2);
   core.add_worker(3);
   core.add_calls(calls_for(0, 10));
-  const auto first = core.dispatch();
+  const auto first = core.dispatch(t0).batches;
   BOOST_TEST(total_tasks(first) == 5u);
   BOOST_TEST(core.pending() == 5u);
-  BOOST_TEST(core.dispatch().empty());  // no credit left
+  BOOST_TEST(core.dispatch(t0).batches.empty());  // no credit left
   // One result frees one slot of the worker that ran it.
   const auto task_id = first.front().second.tasks.front().task_id;
   dispatch_core::result_effects effects;
   actors::result_batch results;
   results.results.push_back(outcome(task_id, providers::outcome_kind::ok));
-  core.on_results(std::move(results), effects);
+  core.on_results(std::move(results), t0, effects);
   BOOST_TEST(effects.finished.calls.size() == 1u);
   BOOST_TEST(effects.finished.calls[0].result.ok);
   BOOST_TEST(effects.finished.calls[0].result.text == "fine");
-  const auto second = core.dispatch();
+  const auto second = core.dispatch(t0).batches;
   BOOST_TEST(total_tasks(second) == 1u);
   BOOST_TEST(second.front().first == first.front().first);
 }
@@ -106,26 +109,26 @@ BOOST_AUTO_TEST_CASE(retryable_failures_retry_then_give_up_with_attempts_counted
   dispatch_core core(small_options());
   core.add_worker(4);
   core.add_calls(calls_for(7, 1));
-  auto out = core.dispatch();
+  auto out = core.dispatch(t0).batches;
   const auto id = out.front().second.tasks.front().task_id;
   BOOST_TEST(out.front().second.tasks.front().attempt == 1u);
   for (std::uint32_t attempt = 1; attempt <= 2; ++attempt) {
     dispatch_core::result_effects effects;
     actors::result_batch results;
     results.results.push_back(outcome(id, providers::outcome_kind::retryable));
-    core.on_results(std::move(results), effects);
+    core.on_results(std::move(results), t0, effects);
     BOOST_TEST(effects.finished.calls.empty());
     BOOST_REQUIRE(effects.retries.size() == 1u);
     BOOST_TEST(effects.retries[0].delay.count() <= 100 * (1 << (attempt - 1)));
-    BOOST_TEST(core.dispatch().empty());  // not before the delay passed
+    BOOST_TEST(core.dispatch(t0).batches.empty());  // not before the delay passed
     core.retry_due(id);
-    out = core.dispatch();
+    out = core.dispatch(t0).batches;
     BOOST_TEST(out.front().second.tasks.front().attempt == attempt + 1);
   }
   dispatch_core::result_effects effects;
   actors::result_batch results;
   results.results.push_back(outcome(id, providers::outcome_kind::retryable));
-  core.on_results(std::move(results), effects);
+  core.on_results(std::move(results), t0, effects);
   BOOST_TEST(effects.retries.empty());
   BOOST_REQUIRE(effects.finished.calls.size() == 1u);
   const auto& call = effects.finished.calls[0];
@@ -162,4 +165,74 @@ BOOST_AUTO_TEST_CASE(late_or_duplicate_results_are_ignored) {
       core, {outcome(id, providers::outcome_kind::ok), outcome(id, providers::outcome_kind::ok),
              outcome(9999, providers::outcome_kind::ok)});
   BOOST_TEST(effects.finished.calls.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_rpm_limit_holds_calls_back_and_says_when_to_wake) {
+  auto opts = small_options();
+  opts.endpoints.push_back({60, 0, false});  // one request a second
+  dispatch_core core(opts);
+  core.add_worker(8);
+  core.add_calls(calls_for(0, 3));
+  const auto first = core.dispatch(t0);
+  BOOST_TEST(total_tasks(first.batches) == 1u);
+  BOOST_REQUIRE(first.wake_at.has_value());
+  BOOST_TEST(std::chrono::duration<double>(*first.wake_at - t0).count() > 0.5);
+  BOOST_TEST(std::chrono::duration<double>(*first.wake_at - t0).count() <= 1.05);
+  BOOST_TEST(total_tasks(core.dispatch(t0 + std::chrono::milliseconds(100)).batches) == 0u);
+  const auto later = core.dispatch(*first.wake_at);
+  BOOST_TEST(total_tasks(later.batches) == 1u);
+  BOOST_TEST(core.pending() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(each_endpoint_has_its_own_limit) {
+  auto opts = small_options();
+  opts.endpoints.push_back({60, 0, false});  // endpoint 0: one a second
+  opts.endpoints.push_back({});              // endpoint 1: unlimited
+  opts.node_endpoint = {0, 1};
+  dispatch_core core(opts);
+  core.add_worker(8);
+  actors::call_batch batch;
+  for (std::uint32_t node : {0u, 0u, 0u, 1u, 1u, 1u}) {
+    batch.calls.push_back({node, flow::call_request{node, 0, "p", ""}});
+  }
+  core.add_calls(std::move(batch));
+  const auto plan = core.dispatch(t0);
+  std::size_t to_node1 = 0;
+  for (const auto& [w, b] : plan.batches) {
+    for (const auto& t : b.tasks) to_node1 += t.node == 1;
+  }
+  BOOST_TEST(total_tasks(plan.batches) == 4u);  // 1 of endpoint 0, all 3 of endpoint 1
+  BOOST_TEST(to_node1 == 3u);
+  BOOST_TEST(plan.wake_at.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_429_slows_an_adaptive_endpoint_down) {
+  auto opts = small_options();
+  opts.window = 64;
+  opts.retry.max_retries = 5;
+  opts.endpoints.push_back({0, 0, true});
+  dispatch_core core(opts);
+  core.add_worker(64);
+  core.add_calls(calls_for(0, 40));
+  const auto first = core.dispatch(t0);
+  BOOST_TEST(total_tasks(first.batches) == 40u);  // no limit known yet
+  std::vector<actors::attempt_result> answers;
+  for (const auto& [w, b] : first.batches) {
+    for (const auto& t : b.tasks) {
+      auto r =
+          outcome(t.task_id, providers::outcome_kind::retryable, std::chrono::milliseconds(1000));
+      r.outcome.http_status = 429;
+      answers.push_back(std::move(r));
+    }
+  }
+  const auto effects = feed(core, std::move(answers));
+  BOOST_TEST(effects.retries.size() == 40u);
+  for (const auto& r : effects.retries) {
+    BOOST_TEST(r.delay.count() >= 1000);  // Retry-After is each call's floor
+    core.retry_due(r.task_id);
+  }
+  // After the 429s the endpoint no longer lets all 40 go at once.
+  const auto again = core.dispatch(t0 + std::chrono::seconds(1));
+  BOOST_TEST(total_tasks(again.batches) < 40u);
+  BOOST_TEST(again.wake_at.has_value());
 }
