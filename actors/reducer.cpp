@@ -8,6 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "batch/openai_batch.hpp"
 #include "batch/progress_display.hpp"
 #include "flow/item_run.hpp"
 
@@ -40,6 +41,7 @@ struct reducer_state {
 using self_pointer = reducer_actor::stateful_pointer<reducer_state>;
 
 void emit(reducer_state& st, std::uint64_t seq, std::string line) {
+  if (st.options.openai_batch_output) line = batch::batch_output_from_result(line, seq);
   const auto n = st.options.writer->emit(seq, std::move(line));
   st.released += n;
   st.written += n;

@@ -37,6 +37,7 @@ struct reducer_options {
   std::shared_ptr<batch::output_writer> writer;
   bool progress = false;             // draw a live progress line on stderr
   std::uint64_t progress_total = 0;  // items in the input, 0 = unknown
+  bool openai_batch_output = false;  // --format openai-batch: Batch API output lines
   std::shared_ptr<std::promise<run_report>> done;
 };
 

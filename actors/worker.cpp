@@ -74,18 +74,24 @@ void run_http(worker_state& st, const task& t) {
                             node.spec.params};
   const auto timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(st.graph->job().limits.timeout_s * 1000));
-  auto request =
-      providers::build_chat_request(provider, call, api_key(st, provider.api_key_env), timeout);
-  st.http->submit(std::move(request), [graph = st.graph, sink = st.sink, provider_index,
-                                       task_id = t.task_id](providers::http_response response) {
-    attempt_result result;
-    result.task_id = task_id;
-    result.outcome = providers::read_chat_response(graph->providers()[provider_index], response,
-                                                   std::chrono::system_clock::now());
-    result.latency_ms = std::chrono::duration<double, std::milli>(response.elapsed).count();
-    result.rate = providers::read_rate_headers(response.rate_limit_headers);
-    send_one(sink, std::move(result));
-  });
+  const auto& key = api_key(st, provider.api_key_env);
+  const bool passthrough = node.spec.passthrough;
+  auto request = passthrough
+                     ? providers::build_passthrough_request(provider, t.prompt, key, timeout)
+                     : providers::build_chat_request(provider, call, key, timeout);
+  st.http->submit(
+      std::move(request), [graph = st.graph, sink = st.sink, provider_index, passthrough,
+                           task_id = t.task_id](providers::http_response response) {
+        const auto& spec = graph->providers()[provider_index];
+        const auto now = std::chrono::system_clock::now();
+        attempt_result result;
+        result.task_id = task_id;
+        result.outcome = passthrough ? providers::read_passthrough_response(spec, response, now)
+                                     : providers::read_chat_response(spec, response, now);
+        result.latency_ms = std::chrono::duration<double, std::milli>(response.elapsed).count();
+        result.rate = providers::read_rate_headers(response.rate_limit_headers);
+        send_one(sink, std::move(result));
+      });
 }
 
 worker_impl::behavior_type worker_behavior(self_pointer self,

@@ -112,4 +112,25 @@ std::string batch_output_line(std::string_view custom_id, std::uint64_t seq, int
   return out;
 }
 
+std::string batch_output_from_result(std::string_view result_line, std::uint64_t seq) {
+  const auto item = nlohmann::json::parse(result_line, nullptr, false);
+  if (!item.is_object()) {
+    return batch_output_line("", seq, 0, "", nullptr, "internal_error",
+                             "parallm wrote an unreadable result line");
+  }
+  const auto id = item.value("id", std::string());
+  const auto* output = item.contains("output") ? &item["output"] : nullptr;
+  if (item.value("status", std::string()) == "ok" && output && output->is_object() &&
+      output->contains("status_code")) {
+    const auto status = output->value("status_code", 0);
+    const auto request_id = output->value("request_id", std::string());
+    const auto* body = output->contains("body") ? &(*output)["body"] : nullptr;
+    return batch_output_line(id, seq, status, request_id, body, "", "");
+  }
+  const auto& error = item.contains("error") && item["error"].is_string()
+                          ? item["error"].get_ref<const std::string&>()
+                          : std::string("no response");
+  return batch_output_line(id, seq, 0, "", nullptr, "request_failed", error);
+}
+
 }  // namespace parallm::batch

@@ -39,4 +39,10 @@ std::string batch_output_line(std::string_view custom_id, std::uint64_t seq, int
                               std::string_view request_id, const nlohmann::json* body,
                               std::string_view error_code, std::string_view error_message);
 
+// Turns one of parallm's own output lines (an item of a Batch file run, whose output is the
+// answer's envelope {"status_code","request_id","body"}) into a Batch API output line. An
+// item without an answer (it failed before or after all retries) gets response null and
+// error {"code": "request_failed", "message": its error}.
+std::string batch_output_from_result(std::string_view result_line, std::uint64_t seq);
+
 }  // namespace parallm::batch

@@ -8,8 +8,10 @@
 
 namespace {
 
-void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& no_progress) {
-  app.add_option("job", args.job_path, "Job file (YAML)")->required();
+void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& no_progress,
+             std::string& format) {
+  app.add_option("job", args.job_path,
+                 "Job file (YAML); may be left out when the input is an OpenAI Batch API file");
   app.add_option("-i,--input", args.input, "Input JSONL, '-' for stdin")->required();
   app.add_option("-o,--output", args.output, "Output JSONL, '-' for stdout")->required();
   app.add_option("-w,--workers", args.workers, "Worker actors")
@@ -23,6 +25,14 @@ void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& 
   app.add_flag("--progress", progress, "Live progress line on stderr (default on a terminal)");
   app.add_flag("--no-progress", no_progress, "No progress line");
   app.add_option("--set", args.overrides, "Override a job setting: KEY=VALUE (repeatable)");
+  app.add_option("--provider", args.provider,
+                 "Provider kind (openai | anthropic | sim): short for --set provider.kind=...");
+  app.add_option("--base-url", args.base_url, "Short for --set provider.base_url=...");
+  app.add_option("--api-key-env", args.api_key_env,
+                 "Environment variable holding the API key: short for --set "
+                 "provider.api_key_env=...");
+  app.add_option("--format", format, "Output format: jsonl (default) or openai-batch")
+      ->check(CLI::IsMember({"jsonl", "openai-batch"}));
   app.add_option("--stats", args.stats_path,
                  "Also write the closing summary as one JSON object to this file");
 }
@@ -38,7 +48,8 @@ int main(int argc, char** argv) {
   bool progress = false;
   bool no_progress = false;
   auto* run_cmd = app.add_subcommand("run", "Run a batch in this process");
-  add_run(*run_cmd, run, progress, no_progress);
+  std::string format = "jsonl";
+  add_run(*run_cmd, run, progress, no_progress, format);
 
   parallm::cli::validate_args validate;
   auto* validate_cmd = app.add_subcommand("validate", "Check a job file (and an input file)");
@@ -54,6 +65,7 @@ int main(int argc, char** argv) {
   }
   if (*run_cmd) {
     if (progress || no_progress) run.progress = progress && !no_progress;
+    run.openai_batch_output = format == "openai-batch";
     return parallm::cli::run_command(run);
   }
   return parallm::cli::validate_command(validate);

@@ -25,6 +25,28 @@
 namespace parallm::cli {
 namespace {
 
+// A YAML single-quoted scalar, so that URLs and names are taken as plain text.
+std::string yaml_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+std::vector<std::string> overrides_for(const run_args& args) {
+  std::vector<std::string> overrides;
+  if (args.provider) overrides.push_back("provider.kind=" + yaml_quoted(*args.provider));
+  if (args.base_url) overrides.push_back("provider.base_url=" + yaml_quoted(*args.base_url));
+  if (args.api_key_env) {
+    overrides.push_back("provider.api_key_env=" + yaml_quoted(*args.api_key_env));
+  }
+  if (args.concurrency) {
+    overrides.push_back("limits.concurrency=" + std::to_string(*args.concurrency));
+  }
+  // --set comes last, so it wins over the shorthands.
+  overrides.insert(overrides.end(), args.overrides.begin(), args.overrides.end());
+  return overrides;
+}
+
 std::uint64_t window_for(const config::limits_spec& limits, int workers) {
   if (limits.window > 0) return static_cast<std::uint64_t>(limits.window);
   // Enough admitted items to keep every worker's slots busy while others are reduced,
@@ -110,15 +132,13 @@ int exit_status(const actors::run_report& report, bool interrupted) {
 }  // namespace
 
 int run_command(const run_args& args) {
-  auto overrides = args.overrides;
-  if (args.concurrency)
-    overrides.push_back("limits.concurrency=" + std::to_string(*args.concurrency));
-  auto graph = load_graph(args.job_path, overrides);
-  if (!graph) return exit_bad_input;
   if (auto problem = check_input_readable(args.input)) {
     std::fprintf(stderr, "parallm: %s\n", problem->c_str());
     return exit_bad_input;
   }
+  const bool openai_batch = args.job_path.empty() || input_is_openai_batch(args.input);
+  auto graph = load_graph(args.job_path, overrides_for(args), openai_batch);
+  if (!graph) return exit_bad_input;
 
   std::shared_ptr<const batch::id_registry> already_done;
   if (args.resume && args.output != "-") {
@@ -155,7 +175,12 @@ int run_command(const run_args& args) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("scheduler.max-threads", scheduler_threads());
   caf::actor_system system{cfg};
-  actors::reducer_options reducer_opts{graph, writer, progress, 0, done};
+  actors::reducer_options reducer_opts;
+  reducer_opts.graph = graph;
+  reducer_opts.writer = writer;
+  reducer_opts.progress = progress;
+  reducer_opts.openai_batch_output = args.openai_batch_output;
+  reducer_opts.done = done;
   if (progress && args.input != "-") {
     reducer_opts.progress_total = batch::line_reader::count_lines(args.input).value_or(0);
   }

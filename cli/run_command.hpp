@@ -8,7 +8,7 @@
 namespace parallm::cli {
 
 struct run_args {
-  std::string job_path;
+  std::string job_path;  // empty: the input is an OpenAI Batch API file
   std::string input = "-";
   std::string output = "-";
   int workers = 1;
@@ -18,6 +18,12 @@ struct run_args {
   std::optional<bool> progress;           // unset: on when stderr is a terminal
   std::vector<std::string> overrides;     // --set KEY=VALUE
   std::optional<std::string> stats_path;  // --stats: the closing summary as JSON
+  // Shorthands for provider settings (what --set provider.kind=... would do), for runs of
+  // OpenAI Batch files without a job file.
+  std::optional<std::string> provider;
+  std::optional<std::string> base_url;
+  std::optional<std::string> api_key_env;
+  bool openai_batch_output = false;  // --format openai-batch
 };
 
 // Returns the process exit status (cli/exit_codes.hpp).

@@ -70,6 +70,9 @@ struct node_spec {
   std::string foreach;                    // name of a split node
   std::optional<provider_spec> provider;  // overrides the job's provider
   nlohmann::json params = nlohmann::json::object();
+  // Not in job files: the rendered prompt is the whole request body, sent as it is, and the
+  // output is the answer's envelope (OpenAI Batch API files).
+  bool passthrough = false;
 
   // split nodes
   std::string split_source;  // an input field, or the name of a node

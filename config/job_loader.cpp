@@ -20,8 +20,10 @@
 namespace parallm::config {
 namespace {
 
-void read_nodes(const YAML::Node& root, job& result, yaml_reader& reader) {
+void read_nodes(const YAML::Node& root, job& result, yaml_reader& reader,
+                const job_load_options& options) {
   const auto nodes = child(root, "nodes");
+  if (!nodes && options.nodes_optional) return;
   if (!nodes) {
     reader.error_at("nodes", reader.where(""),
                     "missing required key 'nodes' (expected a map of node name -> node)");
@@ -36,7 +38,8 @@ void read_nodes(const YAML::Node& root, job& result, yaml_reader& reader) {
   }
 }
 
-job read_job(const YAML::Node& root, const std::string& path, yaml_reader& reader) {
+job read_job(const YAML::Node& root, const std::string& path, yaml_reader& reader,
+             const job_load_options& options) {
   job result;
   result.path = path;
   result.name = std::filesystem::path(path).stem().string();
@@ -65,7 +68,7 @@ job read_job(const YAML::Node& root, const std::string& path, yaml_reader& reade
   if (const auto limits = child(root, "limits")) {
     result.limits = read_limits(*limits, "limits", reader);
   }
-  read_nodes(root, result, reader);
+  read_nodes(root, result, reader, options);
   if (const auto output = reader.read_string(root, "", "output")) {
     if (output->empty()) reader.error("output", "expected a node name, got an empty string");
     result.output = *output;
@@ -79,13 +82,13 @@ job read_job(const YAML::Node& root, const std::string& path, yaml_reader& reade
 }  // namespace
 
 job_load_result parse_job(std::string_view yaml_text, const std::string& path,
-                          const std::vector<std::string>& overrides) {
+                          const std::vector<std::string>& overrides, job_load_options options) {
   job_load_result result;
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
     yaml_reader reader(path, result.errors);
     apply_overrides(root, overrides, reader, result.errors);
-    job parsed = read_job(root, path, reader);
+    job parsed = read_job(root, path, reader, options);
     if (result.errors.empty()) result.value = std::move(parsed);
     // Checks run by concern, but a reader wants the file's order.
     std::stable_sort(result.errors.begin(), result.errors.end(), [](const auto& a, const auto& b) {
@@ -99,7 +102,8 @@ job_load_result parse_job(std::string_view yaml_text, const std::string& path,
   return result;
 }
 
-job_load_result load_job_file(const std::string& path, const std::vector<std::string>& overrides) {
+job_load_result load_job_file(const std::string& path, const std::vector<std::string>& overrides,
+                              job_load_options options) {
   const auto fail = [&](int error_number) {
     job_load_result result;
     result.errors.push_back(
@@ -114,7 +118,7 @@ job_load_result load_job_file(const std::string& path, const std::vector<std::st
   std::size_t count = 0;
   while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, count);
   if (std::ferror(file.get())) return fail(errno);
-  return parse_job(text, path, overrides);
+  return parse_job(text, path, overrides, options);
 }
 
 }  // namespace parallm::config

@@ -16,10 +16,18 @@ struct job_load_result {
   diagnostics errors;
 };
 
+struct job_load_options {
+  // An OpenAI Batch file brings its own requests: its job may hold only a provider (and
+  // limits); the caller then adds the one pass-through node.
+  bool nodes_optional = false;
+};
+
 // overrides are "--set" values: "limits.concurrency=32", "provider.model=gpt-4o".
 job_load_result parse_job(std::string_view yaml_text, const std::string& path,
-                          const std::vector<std::string>& overrides = {});
+                          const std::vector<std::string>& overrides = {},
+                          job_load_options options = {});
 job_load_result load_job_file(const std::string& path,
-                              const std::vector<std::string>& overrides = {});
+                              const std::vector<std::string>& overrides = {},
+                              job_load_options options = {});
 
 }  // namespace parallm::config

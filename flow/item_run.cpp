@@ -80,7 +80,14 @@ void item_run::complete(node_index node, std::uint32_t element, call_result resu
   if (list) {
     finish_list(node);
   } else if (result.ok) {
-    state.output = std::move(result.text);
+    if (graph_->nodes()[node].spec.passthrough) {
+      // The answer's envelope, kept as JSON so the output line carries it as an object.
+      auto envelope = nlohmann::json::parse(result.text, nullptr, false);
+      state.output =
+          envelope.is_discarded() ? nlohmann::json(std::move(result.text)) : std::move(envelope);
+    } else {
+      state.output = std::move(result.text);
+    }
     state.status = state.verdict;
   } else {
     state.status = item_status::failed;

@@ -167,10 +167,16 @@ http_request build_chat_request(const config::provider_spec& provider, const cha
   json body = anthropic ? anthropic_body(provider, call) : openai_body(provider, call);
   merge_top_level(body, provider.params);
   merge_top_level(body, call.params);
+  return build_passthrough_request(provider, dump(body), api_key, timeout);
+}
 
+http_request build_passthrough_request(const config::provider_spec& provider, std::string body,
+                                       const std::string& api_key,
+                                       std::chrono::milliseconds timeout) {
+  const bool anthropic = provider.kind == config::provider_kind::anthropic;
   http_request request;
   request.url = endpoint(provider.base_url, anthropic ? "/messages" : "/chat/completions");
-  request.body = dump(body);
+  request.body = std::move(body);
   request.timeout = timeout;
   request.headers.emplace_back("Content-Type: application/json");
   if (anthropic) {
@@ -213,6 +219,24 @@ call_outcome read_chat_response(const config::provider_spec& provider,
   } else {
     read_openai(body, outcome);
   }
+  return outcome;
+}
+
+call_outcome read_passthrough_response(const config::provider_spec& provider,
+                                       const http_response& response,
+                                       std::chrono::system_clock::time_point now) {
+  auto outcome = read_chat_response(provider, response, now);
+  if (outcome.kind == outcome_kind::retryable || response.curl_code != CURLE_OK) return outcome;
+  auto body = json::parse(response.body, nullptr, false);
+  if (body.is_discarded()) body = response.body;
+  json envelope{
+      {"status_code", response.status},
+      {"request_id",
+       body.is_object() && body.contains("id") && body["id"].is_string() ? body["id"] : json("")},
+      {"body", std::move(body)}};
+  outcome.kind = outcome_kind::ok;
+  outcome.error.clear();
+  outcome.text = dump(envelope);
   return outcome;
 }
 

@@ -39,4 +39,17 @@ call_outcome read_chat_response(const config::provider_spec& provider,
                                 const http_response& response,
                                 std::chrono::system_clock::time_point now);
 
+// OpenAI Batch API files: the line's body is sent as it is to the provider's endpoint.
+http_request build_passthrough_request(const config::provider_spec& provider, std::string body,
+                                       const std::string& api_key,
+                                       std::chrono::milliseconds timeout);
+
+// Retryable failures (429, 5xx, transport) are classified as for chat calls so they are
+// retried; any other HTTP answer, 4xx included, is the call's result: text is the envelope
+// {"status_code": N, "request_id": "...", "body": <the answer's JSON, or its text>}, the
+// shape of a Batch API output line's "response".
+call_outcome read_passthrough_response(const config::provider_spec& provider,
+                                       const http_response& response,
+                                       std::chrono::system_clock::time_point now);
+
 }  // namespace parallm::providers

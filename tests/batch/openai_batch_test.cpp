@@ -165,3 +165,29 @@ BOOST_AUTO_TEST_CASE(a_transport_error_has_a_null_response) {
   BOOST_TEST(
       (keys_in_order(line) == std::vector<std::string>{"id", "custom_id", "response", "error"}));
 }
+
+BOOST_AUTO_TEST_CASE(an_ok_result_line_becomes_a_batch_response) {
+  const auto result =
+      R"({"id":"req-1","status":"ok","output":{"body":{"id":"chatcmpl-9","choices":[]},)"
+      R"("request_id":"chatcmpl-9","status_code":200},"nodes":{},"usage":{},"error":null})";
+  const auto parsed = nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 3));
+  BOOST_TEST(parsed.at("custom_id") == "req-1");
+  BOOST_TEST(parsed.at("id") == "batch_req_0000000000000003");
+  BOOST_TEST(parsed.at("response").at("status_code") == 200);
+  BOOST_TEST(parsed.at("response").at("request_id") == "chatcmpl-9");
+  BOOST_TEST(parsed.at("response").at("body").at("id") == "chatcmpl-9");
+  BOOST_TEST(parsed.at("error").is_null());
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_result_line_becomes_a_batch_error) {
+  const auto result =
+      R"j({"id":"req-2","status":"failed","output":null,"nodes":{},"usage":{},)j"
+      R"j("error":"node 'request': HTTP 503 (gave up after 5 attempts)"})j";
+  const auto parsed =
+      nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 4));
+BOOST_TEST(parsed.at("custom_id") == "req-2");
+BOOST_TEST(parsed.at("response").is_null());
+BOOST_TEST(parsed.at("error").at("code") == "request_failed");
+BOOST_TEST(parsed.at("error").at("message") ==
+           "node 'request': HTTP 503 (gave up after 5 attempts)");
+}

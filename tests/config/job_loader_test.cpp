@@ -330,3 +330,19 @@ BOOST_AUTO_TEST_CASE(a_directory_is_not_a_job_file) {
   BOOST_TEST_REQUIRE(result.errors.size() == 1u);
   BOOST_TEST(mentions(result.errors[0], "cannot read job file: Is a directory"));
 }
+
+BOOST_AUTO_TEST_CASE(a_provider_only_job_is_valid_only_when_nodes_are_optional) {
+  const char* const yaml =
+      "provider: { kind: openai, base_url: \"http://127.0.0.1:9/v1\", model: m }\n"
+      "limits: { rpm: 600 }\n";
+  const auto strict = parse_job(yaml, "batch.yaml");
+  BOOST_TEST(!strict.value.has_value());
+  BOOST_TEST(strict.errors.size() == 1u);
+  BOOST_TEST(strict.errors.at(0).field == "nodes");
+  const auto lenient = parse_job(yaml, "batch.yaml", {}, job_load_options{true});
+  BOOST_REQUIRE(lenient.value.has_value());
+  BOOST_TEST(lenient.value->nodes.empty());
+  BOOST_TEST(lenient.value->output.empty());
+  BOOST_TEST(lenient.value->limits.rpm == 600.0);
+  BOOST_TEST(lenient.value->provider.base_url == "http://127.0.0.1:9/v1");
+}

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <set>
 
 #include "e2e.hpp"
 #include "support/fake_upstream.hpp"
@@ -200,6 +201,79 @@ BOOST_AUTO_TEST_CASE(connection_refused_is_retried_then_reported) {
     BOOST_TEST(line.at("nodes").at("call").at("attempts") == 3);
     BOOST_TEST(line.at("error").get<std::string>().find("onnect") != std::string::npos,
                line.at("error"));
+  }
+}
+
+namespace {
+
+void write_batch_file(const std::filesystem::path& path, int n) {
+  std::string text;
+  for (int i = 0; i < n; ++i) {
+    text += R"({"custom_id": "req-)" + std::to_string(i) +
+            R"(", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "fake-llm", )"
+            R"("messages": [{"role": "user", "content": "say pong )" +
+            std::to_string(i) + R"("}], "max_tokens": 5}})" + "\n";
+  }
+  write_file(path, text);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_openai_batch_file_runs_without_a_job_and_writes_batch_output) {
+  temp_dir dir;
+  write_batch_file(dir / "batch.jsonl", 8);
+  const auto result =
+      run_process(parallm_args({"run", "--input", (dir / "batch.jsonl").string(), "--output",
+                                (dir / "out.jsonl").string(), "--provider", "openai", "--base-url",
+                                upstream.base_url("/v1"), "--api-key-env", "PARALLM_TEST_KEY",
+                                "--format", "openai-batch", "--no-progress"}),
+                  dir.path());
+  BOOST_TEST(result.exit_code == 0, result.err);
+  const auto lines = read_jsonl(dir / "out.jsonl");
+  BOOST_TEST(lines.size() == 8u);
+  std::set<std::string> ids;
+  for (const auto& line : lines) {
+    ids.insert(line.at("custom_id").get<std::string>());
+    BOOST_TEST(line.at("id").get<std::string>().rfind("batch_req_", 0) == 0);
+    BOOST_TEST(line.at("error").is_null());
+    const auto& response = line.at("response");
+    BOOST_TEST(response.at("status_code") == 200);
+    BOOST_TEST(response.at("body").at("choices").at(0).at("message").at("content") == "pong");
+  }
+  BOOST_TEST(ids.size() == 8u);
+  BOOST_TEST(ids.count("req-0") == 1u);
+  BOOST_TEST(read_file(dir / "out.jsonl").find(secret_key) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_request_the_server_refuses_keeps_its_status_and_body) {
+  temp_dir dir;
+  write_batch_file(dir / "batch.jsonl", 2);
+  const auto result =
+      run_process(parallm_args({"run", "--input", (dir / "batch.jsonl").string(), "--output",
+                                (dir / "out.jsonl").string(), "--base-url",
+                                upstream.base_url("/r400/v1"), "--format", "openai-batch"}),
+                  dir.path());
+  BOOST_TEST(result.exit_code == 0, result.err);
+  for (const auto& line : read_jsonl(dir / "out.jsonl")) {
+    BOOST_TEST(line.at("response").at("status_code") == 400);
+    BOOST_TEST(line.at("response").at("body").at("error").at("message") == "model not found");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_provider_only_job_file_drives_a_batch_file) {
+  temp_dir dir;
+  write_batch_file(dir / "in.jsonl", 3);
+  write_file(dir / "job.yaml", "version: 1\nprovider: { kind: openai, base_url: \"" +
+                                   upstream.base_url("/flaky/v1") +
+                                   "\", model: unused }\nlimits: { max_retries: 12, "
+                                   "backoff_initial_s: 0.001 }\n");
+  const auto result =
+      run_process(run_args(dir, "job.yaml", "in.jsonl", {"--no-progress"}), dir.path());
+  BOOST_TEST(result.exit_code == 0, result.err);
+  for (const auto& line : read_jsonl(dir / "out.jsonl")) {
+    BOOST_TEST(line.at("status") == "ok");
+    BOOST_TEST(line.at("id").get<std::string>().rfind("req-", 0) == 0);
+    BOOST_TEST(line.at("output").at("status_code") == 200);  // flaky 500s were retried
   }
 }
 
