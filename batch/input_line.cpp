@@ -1,22 +1,9 @@
 #include "batch/input_line.hpp"
 
+#include "batch/json_line_text.hpp"
+
 namespace parallm::batch {
 namespace {
-
-bool is_blank(std::string_view text) {
-  return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
-}
-
-// nlohmann prefixes its messages with "[json.exception.parse_error.101] "; the user needs
-// only what follows.
-std::string without_exception_tag(const char* what) {
-  std::string_view message(what);
-  if (message.starts_with('[')) {
-    const auto close = message.find("] ");
-    if (close != std::string_view::npos) message.remove_prefix(close + 2);
-  }
-  return std::string(message);
-}
 
 // "an array", "a string", "null": how the error names what the line holds instead.
 std::string describe_type(const nlohmann::json& value) {

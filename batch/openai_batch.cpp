@@ -1,24 +1,11 @@
 #include "batch/openai_batch.hpp"
 
+#include "batch/json_line_text.hpp"
+
 #include <array>
 
 namespace parallm::batch {
 namespace {
-
-bool is_blank(std::string_view text) {
-  return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
-}
-
-// nlohmann prefixes its messages with "[json.exception.parse_error.101] "; the user needs
-// only what follows.
-std::string without_exception_tag(const char* what) {
-  std::string_view message(what);
-  if (message.starts_with('[')) {
-    const auto close = message.find("] ");
-    if (close != std::string_view::npos) message.remove_prefix(close + 2);
-  }
-  return std::string(message);
-}
 
 // The string field `key`, or nullptr when it is missing or not a string.
 const std::string* string_field(const nlohmann::json& object, const char* key) {
