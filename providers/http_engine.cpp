@@ -1,19 +1,14 @@
 #include "providers/http_engine.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <mutex>
-#include <optional>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include <curl/curl.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 namespace parallm::providers {
 namespace {
@@ -23,7 +18,6 @@ using steady = std::chrono::steady_clock;
 // Short enough that a lost wakeup could never stall the engine for long; curl shortens it
 // further whenever one of its own timers (timeouts, connects) is due sooner.
 constexpr int poll_limit_ms = 1000;
-constexpr int max_events = 256;
 
 void init_curl_once() {
   static std::once_flag once;
@@ -132,12 +126,6 @@ http_response aborted() {
 struct http_engine::impl {
   http_engine_options options;
   CURLM* multi = curl_multi_init();
-  // Events, not polling: curl tells us which sockets to watch (socket_callback) and when its
-  // next timer is due (timer_callback), so a wake-up costs the sockets that are ready, not
-  // a poll over every open connection. wake_fd (an eventfd) is how submit() wakes us.
-  int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-  int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  std::optional<steady::time_point> timer_due;  // when curl wants CURL_SOCKET_TIMEOUT
   std::mutex mutex;
   std::vector<pending> incoming;  // guarded by mutex
   bool closed = false;            // guarded by mutex
@@ -154,53 +142,7 @@ struct http_engine::impl {
   explicit impl(http_engine_options opts) : options(opts) {
     curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.max_connections_per_host);
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, options.max_total_connections);
-    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &impl::socket_callback);
-    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &impl::timer_callback);
-    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
-    epoll_event wake{};
-    wake.events = EPOLLIN;
-    wake.data.fd = wake_fd;
-    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &wake);
     thread = std::thread([this] { run(); });
-  }
-
-  static int socket_callback(CURL*, curl_socket_t socket, int what, void* self, void*) {
-    auto* engine = static_cast<impl*>(self);
-    if (what == CURL_POLL_REMOVE) {
-      ::epoll_ctl(engine->epoll_fd, EPOLL_CTL_DEL, socket, nullptr);
-      return 0;
-    }
-    epoll_event event{};
-    event.data.fd = socket;
-    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) event.events |= EPOLLIN;
-    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) event.events |= EPOLLOUT;
-    if (::epoll_ctl(engine->epoll_fd, EPOLL_CTL_MOD, socket, &event) != 0) {
-      ::epoll_ctl(engine->epoll_fd, EPOLL_CTL_ADD, socket, &event);
-    }
-    return 0;
-  }
-
-  static int timer_callback(CURLM*, long timeout_ms, void* self) {
-    auto& due = static_cast<impl*>(self)->timer_due;
-    if (timeout_ms < 0) {
-      due.reset();
-    } else {
-      due = steady::now() + std::chrono::milliseconds(timeout_ms);
-    }
-    return 0;
-  }
-
-  // Milliseconds until curl's timer is due (0 if it is), capped by poll_limit_ms.
-  int wait_ms() const {
-    if (!timer_due) return poll_limit_ms;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*timer_due - steady::now());
-    return static_cast<int>(std::clamp<long>(left.count(), 0, poll_limit_ms));
-  }
-
-  void wake() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto written = ::write(wake_fd, &one, sizeof one);
   }
 
   ~impl() {
@@ -209,35 +151,15 @@ struct http_engine::impl {
       curl_easy_cleanup(t->easy);
     }
     curl_multi_cleanup(multi);
-    ::close(epoll_fd);
-    ::close(wake_fd);
   }
 
   void run() {
-    epoll_event events[max_events];
-    int running = 0;
     while (!stopping.load(std::memory_order_acquire)) {
       take_incoming();
-      const int ready = ::epoll_wait(epoll_fd, events, max_events, wait_ms());
-      for (int i = 0; i < ready; ++i) {
-        const int fd = events[i].data.fd;
-        if (fd == wake_fd) {
-          std::uint64_t count = 0;
-          [[maybe_unused]] const auto got = ::read(wake_fd, &count, sizeof count);
-          continue;
-        }
-        int flags = 0;
-        if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
-        if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
-        if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
-        curl_multi_socket_action(multi, fd, flags, &running);
-      }
-      // New handles set the timer to 0; connect and request timeouts come due here too.
-      if (timer_due && *timer_due <= steady::now()) {
-        timer_due.reset();
-        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-      }
+      int running = 0;
+      curl_multi_perform(multi, &running);
       collect_finished();
+      curl_multi_poll(multi, nullptr, 0, poll_limit_ms, nullptr);
     }
     abort_everything();
   }
@@ -390,7 +312,7 @@ http_engine::http_engine(http_engine_options options) {
 
 http_engine::~http_engine() {
   impl_->stopping.store(true, std::memory_order_release);
-  impl_->wake();
+  curl_multi_wakeup(impl_->multi);
   impl_->thread.join();
 }
 
@@ -409,7 +331,7 @@ void http_engine::submit(http_request request, completion done) {
     done(aborted());
     return;
   }
-  if (wake) impl_->wake();
+  if (wake) curl_multi_wakeup(impl_->multi);
 }
 
 }  // namespace parallm::providers
