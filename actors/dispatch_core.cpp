@@ -111,7 +111,7 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
       record.worker = w;
       record.sent_at = now;
       it->second.tasks.push_back(task{id, record.attempt, record.call.node, record.call.element,
-                                      record.call.prompt, record.call.system});
+                                      record.call.prompt, record.call.system, record.call.count});
     }
     slot.credit -= static_cast<std::uint32_t>(n);
   }
@@ -165,6 +165,7 @@ void dispatch_core::finish(task_record& record, attempt_result& result, result_e
   call.completion_tokens = result.outcome.completion_tokens;
   if (call.ok) {
     call.text = std::move(result.outcome.text);
+    call.more_texts = std::move(result.outcome.more_texts);
   } else {
     call.error = std::move(result.outcome.error);
     if (result.outcome.kind == providers::outcome_kind::retryable) {

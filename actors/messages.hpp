@@ -70,6 +70,7 @@ struct task {
   std::uint32_t element = 0;
   std::string prompt;
   std::string system;
+  std::uint32_t count = 1;  // choices to ask for with "n" (flow::call_request::count)
 };
 
 struct task_batch {

@@ -72,6 +72,7 @@ void run_http(worker_state& st, const task& t) {
   if (!st.http) return send_one(st.sink, final_failure(t.task_id, "no HTTP engine"));
   providers::chat_call call{t.prompt, t.system, node.spec.temperature, node.spec.max_tokens,
                             node.spec.params};
+  call.n = static_cast<int>(t.count);
   const auto timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(st.graph->job().limits.timeout_s * 1000));
   const auto& key = api_key(st, provider.api_key_env);

@@ -9,6 +9,7 @@ namespace {
 const key_list k_common_keys = {"kind", "model", "params"};
 const key_list k_http_keys = {"base_url", "api_key_env"};
 const key_list k_anthropic_keys = {"anthropic_version"};
+const key_list k_openai_keys = {"supports_n"};
 const key_list k_sim_keys = {"latency_ms", "jitter_ms", "fail_rate", "fail_status",
                              "choices",    "weights",   "seed"};
 
@@ -18,6 +19,7 @@ key_list allowed_keys(provider_kind kind) {
   if (kind == provider_kind::sim) add(k_sim_keys);
   if (kind != provider_kind::sim) add(k_http_keys);
   if (kind == provider_kind::anthropic) add(k_anthropic_keys);
+  if (kind == provider_kind::openai) add(k_openai_keys);
   return keys;
 }
 
@@ -55,6 +57,9 @@ void check_provider_keys(const YAML::Node& map, const std::string& field, provid
     } else if (has_key(k_anthropic_keys, key)) {
       reader.error_at(key_field, reader.where_key(key_field),
                       "'" + key + "' is only for kind: anthropic, not kind: " + kind_name(kind));
+    } else if (has_key(k_openai_keys, key)) {
+      reader.error_at(key_field, reader.where_key(key_field),
+                      "'" + key + "' is only for kind: openai, not kind: " + kind_name(kind));
     } else {
       reader.unknown_key(key_field, key, allowed);
     }
@@ -86,6 +91,7 @@ void read_http_fields(const YAML::Node& map, const std::string& field, provider_
   if (const auto version = reader.read_string(map, field, "anthropic_version")) {
     spec.anthropic_version = *version;
   }
+  if (const auto n = reader.read_bool(map, field, "supports_n")) spec.supports_n = *n;
 }
 
 void read_sim_fields(const YAML::Node& map, const std::string& field, sim_options& sim,

@@ -309,6 +309,19 @@ std::optional<double> yaml_reader::read_number(const YAML::Node& map, const std:
   return as_number(value, field, range);
 }
 
+std::optional<bool> yaml_reader::read_bool(const YAML::Node& map, const std::string& parent,
+                                           std::string_view key) {
+  const auto found = locate(map, parent, key);
+  if (!found) return std::nullopt;
+  const auto& [value, field] = *found;
+  const auto parsed = value.IsScalar() ? to_json(value) : nlohmann::json();
+  if (!parsed.is_boolean()) {
+    error(field, "expected true or false, got " + describe(value));
+    return std::nullopt;
+  }
+  return parsed.get<bool>();
+}
+
 std::optional<std::vector<std::string>> yaml_reader::read_string_list(const YAML::Node& map,
                                                                       const std::string& parent,
                                                                       std::string_view key) {

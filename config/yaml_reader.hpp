@@ -94,6 +94,8 @@ class yaml_reader {
   std::optional<std::vector<double>> read_number_list(const YAML::Node& map,
                                                       const std::string& parent,
                                                       std::string_view key, number_range range);
+  std::optional<bool> read_bool(const YAML::Node& map, const std::string& parent,
+                                std::string_view key);
   std::optional<nlohmann::json> read_json_map(const YAML::Node& map, const std::string& parent,
                                               std::string_view key);
 

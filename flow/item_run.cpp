@@ -61,14 +61,21 @@ void item_run::complete(node_index node, std::uint32_t element, call_result resu
   if (state.settled || element >= state.calls) return;
   const bool list = !state.elements.empty();
   if (list) {
-    auto& slot = state.elements[element];
-    if (slot.received) return;
-    slot.received = true;
-    slot.ok = result.ok;
-    if (result.ok) {
-      slot.text = std::move(result.text);
-    } else {
-      slot.error = std::move(result.error);
+    if (state.elements[element].received) return;
+    const auto span = state.per_call;
+    const auto returned = 1 + result.more_texts.size();
+    for (std::uint32_t i = 0; i < span; ++i) {
+      auto& slot = state.elements[element + i];
+      slot.received = true;
+      slot.ok = result.ok && i < returned;
+      if (slot.ok) {
+        slot.text = std::move(i == 0 ? result.text : result.more_texts[i - 1]);
+      } else if (!result.ok) {
+        slot.error = result.error;
+      } else {
+        slot.error = "the endpoint returned " + std::to_string(returned) + " of " +
+                     std::to_string(span) + " choices";
+      }
     }
   }
   ++state.received;
@@ -249,6 +256,14 @@ bool item_run::run_calls(node_index node, std::vector<call_request>& out) {
       return true;
     }
     count = static_cast<std::uint32_t>(std::max(1, compiled.spec.samples));
+    if (count > 1 && graph_->providers()[compiled.provider].supports_n) {
+      // One request asks for every sample: the endpoint bills the prompt once.
+      out.push_back({node, 0, std::move(prompt), std::move(system), count});
+      state.calls = 1;
+      state.per_call = count;
+      state.elements.resize(count);
+      return false;
+    }
     for (std::uint32_t k = 0; k + 1 < count; ++k) out.push_back({node, k, prompt, system});
     out.push_back({node, count - 1, std::move(prompt), std::move(system)});
   }

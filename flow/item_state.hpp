@@ -27,6 +27,7 @@ struct item_run::node_state {
   std::uint32_t waiting_on = 0;           // dependencies not settled yet
   std::uint32_t calls = 0;                // calls issued
   std::uint32_t received = 0;             // calls completed
+  std::uint32_t per_call = 1;             // elements each call stands for (samples with "n")
   item_status verdict = item_status::ok;  // a reduce_call node's policy verdict before its call
   int attempts = 0;
   double latency_ms = 0;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace parallm::providers {
 
@@ -13,7 +14,8 @@ enum class outcome_kind { ok, retryable, final };
 
 struct call_outcome {
   outcome_kind kind = outcome_kind::ok;
-  std::string text;   // the completion, when ok
+  std::string text;                     // the completion, when ok
+  std::vector<std::string> more_texts;  // choices 1.. when the request asked for "n" > 1
   std::string error;  // a one-line reason, when not ok (never contains an API key)
   int http_status = 0;
   std::uint64_t prompt_tokens = 0;

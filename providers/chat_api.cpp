@@ -1,7 +1,10 @@
 #include "providers/chat_api.hpp"
 
+#include <iterator>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <curl/curl.h>
 
@@ -44,6 +47,7 @@ json openai_body(const config::provider_spec& provider, const chat_call& call) {
   json body = {{"model", provider.model}, {"messages", std::move(messages)}};
   if (call.temperature) body["temperature"] = *call.temperature;
   if (call.max_tokens) body["max_tokens"] = *call.max_tokens;
+  if (call.n > 1) body["n"] = call.n;
   return body;
 }
 
@@ -106,22 +110,32 @@ void fail(call_outcome& outcome, outcome_kind kind, std::string error) {
   outcome.error = std::move(error);
 }
 
+const json* message_content(const json& choice) {
+  const auto message = choice.is_object() ? choice.find("message") : choice.end();
+  if (message == choice.end() || !message->is_object()) return nullptr;
+  const auto found = message->find("content");
+  return found != message->end() && found->is_string() ? &*found : nullptr;
+}
+
 void read_openai(const json& body, call_outcome& outcome) {
   const auto choices = body.find("choices");
-  const json* content = nullptr;
-  if (choices != body.end() && choices->is_array() && !choices->empty()) {
-    const auto& first = choices->front();
-    const auto message = first.is_object() ? first.find("message") : first.end();
-    if (message != first.end() && message->is_object()) {
-      const auto found = message->find("content");
-      if (found != message->end() && found->is_string()) content = &*found;
-    }
-  }
-  if (content == nullptr) {
+  if (choices == body.end() || !choices->is_array() || choices->empty()) {
     fail(outcome, outcome_kind::final, "unexpected response: no choices[0].message.content");
     return;
   }
-  outcome.text = content->get<std::string>();
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < choices->size(); ++i) {
+    const auto* content = message_content((*choices)[i]);
+    if (content == nullptr) {
+      fail(outcome, outcome_kind::final,
+           "unexpected response: no choices[" + std::to_string(i) + "].message.content");
+      return;
+    }
+    texts.push_back(content->get<std::string>());
+  }
+  outcome.text = std::move(texts.front());
+  outcome.more_texts.assign(std::make_move_iterator(texts.begin() + 1),
+                            std::make_move_iterator(texts.end()));
   outcome.prompt_tokens = count_at(body, "usage", "prompt_tokens");
   outcome.completion_tokens = count_at(body, "usage", "completion_tokens");
 }

@@ -23,16 +23,19 @@ struct chat_call {
   std::optional<double> temperature;
   std::optional<int> max_tokens;
   nlohmann::json params = nlohmann::json::object();  // the node's extra fields
+  int n = 1;  // openai: choices to ask for in one request (supports_n)
 };
 
-// POST {base_url}/chat/completions (openai) or {base_url}/messages (anthropic). Provider
-// params and then node params are merged into the body last, so they can set anything.
+// POST {base_url}/chat/completions (openai; with "n" when call.n > 1) or {base_url}/messages
+// (anthropic). Provider params and then node params are merged into the body last, so they
+// can set anything.
 http_request build_chat_request(const config::provider_spec& provider, const chat_call& call,
                                 const std::string& api_key, std::chrono::milliseconds timeout);
 
 // Classifies the exchange: transport errors and HTTP statuses via failure_class; a 2xx whose
 // body is not the expected JSON is final ("unexpected response: <first bytes>"); OpenAI's
-// choices[0].message.content / Anthropic's content[].text become the text; usage is read
+// choices[0].message.content / Anthropic's content[].text become the text (OpenAI's further
+// choices, from "n", become more_texts; each must have a string content); usage is read
 // (OpenAI prompt/completion_tokens, Anthropic input/output_tokens); Retry-After and
 // retry-after-ms become retry_after. Errors carry the body's error message when it has one.
 call_outcome read_chat_response(const config::provider_spec& provider,

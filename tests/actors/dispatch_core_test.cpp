@@ -158,6 +158,24 @@ BOOST_AUTO_TEST_CASE(final_failures_are_not_retried) {
   BOOST_TEST(effects.finished.calls[0].result.attempts == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_call_for_n_choices_keeps_its_count_and_gets_every_choice_back) {
+  dispatch_core core(small_options());
+  core.add_worker(1);
+  core.add_calls(actors::call_batch{{{3, flow::call_request{0, 0, "p", "", 3}}}});
+  const auto plan = core.dispatch(t0);
+  BOOST_REQUIRE(total_tasks(plan.batches) == 1u);
+  const auto& t = plan.batches.front().second.tasks.front();
+  BOOST_TEST(t.count == 3u);
+  auto answer = outcome(t.task_id, providers::outcome_kind::ok);
+  answer.outcome.more_texts = {"second", "third"};
+  const auto effects = feed(core, {answer});
+  BOOST_REQUIRE(effects.finished.calls.size() == 1u);
+  const auto& result = effects.finished.calls[0].result;
+  BOOST_TEST(result.text == "fine");
+  BOOST_TEST(result.more_texts == (std::vector<std::string>{"second", "third"}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(late_or_duplicate_results_are_ignored) {
   dispatch_core core(small_options());
   const auto id = dispatch_one(core, 2);

@@ -141,6 +141,20 @@ BOOST_AUTO_TEST_CASE(hosted_keys_on_sim_and_anthropic_keys_on_openai) {
       mentions(error_at(result, "nodes.a.provider.anthropic_version"), "only for kind: anthropic"));
 }
 
+BOOST_AUTO_TEST_CASE(supports_n_only_on_openai_and_only_a_boolean) {
+  const auto result = parse(
+      "provider: { kind: anthropic, model: m, supports_n: true }\nnodes:\n  a:\n    prompt: hi\n"
+      "    provider: { kind: openai, model: m, supports_n: sometimes }\n");
+  const auto anthropic = error_at(result, "provider.supports_n");
+  check_place(anthropic, 1, 40);
+  BOOST_TEST(mentions(anthropic, "only for kind: openai, not kind: anthropic"));
+  BOOST_TEST(mentions(error_at(result, "nodes.a.provider.supports_n"),
+                      "expected true or false, got 'sometimes'"));
+  BOOST_TEST(mentions(
+      error_at(parse("provider: { supports_n: false }\n" + k_nodes), "provider.supports_n"),
+      "only for kind: openai, not kind: sim"));
+}
+
 BOOST_AUTO_TEST_CASE(unknown_provider_key) {
   const auto d = error_at(parse("provider: { modle: x }\n" + k_nodes), "provider.modle");
   BOOST_TEST(mentions(d, "did you mean 'model'?"));

@@ -93,6 +93,7 @@ output: combined
   BOOST_TEST(j.provider.model == "gpt-4o-mini");
   BOOST_TEST(j.provider.api_key_env == "MY_KEY");
   BOOST_TEST(j.provider.anthropic_version.empty());
+  BOOST_TEST(!j.provider.supports_n);
   BOOST_TEST(j.limits.concurrency == 32);
   BOOST_TEST(j.limits.rpm == 3000.0);
   BOOST_TEST(j.limits.tpm == 2000000.0);
@@ -209,6 +210,19 @@ nodes:
   BOOST_TEST(simulated.base_url.empty());
   BOOST_TEST(!node_named(j, "plain").provider.has_value());
   BOOST_TEST((node_named(j, "best").reduce == reducer_kind::first));
+}
+
+BOOST_AUTO_TEST_CASE(supports_n_is_read_and_inherited_by_same_kind_overrides) {
+  const job j = valid(R"(provider: { kind: openai, model: m, supports_n: true }
+nodes:
+  inherits: { prompt: "{{q}}", samples: 3, provider: { model: other } }
+  opts_out: { prompt: "{{q}}", samples: 3, provider: { supports_n: false } }
+  fresh: { prompt: "{{q}}", provider: { kind: sim } }
+)");
+  BOOST_TEST(j.provider.supports_n);
+  BOOST_TEST(node_named(j, "inherits").provider.value().supports_n);
+  BOOST_TEST(!node_named(j, "opts_out").provider.value().supports_n);
+  BOOST_TEST(!node_named(j, "fresh").provider.value().supports_n);
 }
 
 BOOST_AUTO_TEST_CASE(anthropic_defaults_and_explicit_version) {

@@ -176,6 +176,29 @@ BOOST_AUTO_TEST_CASE(one_failing_branch_leaves_the_rest_ok) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(samples_with_supports_n_are_one_request_per_item) {
+  temp_dir dir;
+  const auto job = "version: 1\nprovider: { kind: openai, base_url: \"" + upstream.base_url("/v1") +
+                   "\", model: m, supports_n: true }\nlimits: { max_retries: 0 }\nnodes:\n"
+                   "  label: { prompt: \"{{i}}\", samples: 3, min_success: 1 }\n";
+  const auto before = upstream.counters();
+  const auto run = run_job(dir, job, 10);
+  const auto after = upstream.counters();
+  // Minus the request that read the counters.
+  BOOST_TEST(after.requests - before.requests - 1 == 10u);
+  BOOST_TEST(run.process.exit_code == 3);
+  // The upstream answers one choice whatever "n" asked for: the missing samples are named.
+  for (const auto& line : run.lines) {
+    const auto& label = line.at("nodes").at("label");
+    BOOST_TEST(line.at("status") == "partial");
+    BOOST_TEST(label.at("output") == json::array({"pong"}));
+    BOOST_TEST(label.at("errors") == json::array({"1: the endpoint returned 1 of 3 choices",
+                                                  "2: the endpoint returned 1 of 3 choices"}));
+    BOOST_TEST(label.at("attempts") == 1);
+    BOOST_TEST(label.at("usage").at("prompt_tokens") == 12);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_timeout_counts_as_retryable_and_is_reported) {
   temp_dir dir;
   const auto run = run_job(dir,

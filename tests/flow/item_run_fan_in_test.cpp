@@ -1,6 +1,9 @@
 #define BOOST_TEST_MODULE item_run_fan_in
 #include <boost/test/unit_test.hpp>
 
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "flow/item_run.hpp"
@@ -123,6 +126,106 @@ BOOST_AUTO_TEST_CASE(max_and_min_skip_answers_that_are_not_numbers) {
              "2 of 3 branches succeeded, min_success 2: score[1]: not a number: 'abc'");
   BOOST_TEST(line["nodes"]["lo"]["status"] == "failed");
   BOOST_TEST(line["status"] == "partial");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(samples_with_n)
+
+parallm::config::job n_job(int samples, int quorum) {
+  auto job = voting::vote_job(samples, quorum);
+  job.provider.kind = parallm::config::provider_kind::openai;
+  job.provider.supports_n = true;
+  return job;
+}
+
+call_result choices(std::vector<std::string> texts, std::uint64_t prompt_tokens,
+                    std::uint64_t completion_tokens) {
+  auto r = success(texts.front(), prompt_tokens, completion_tokens);
+  r.more_texts.assign(texts.begin() + 1, texts.end());
+  r.attempts = 2;
+  r.latency_ms = 40;
+  return r;
+}
+
+BOOST_AUTO_TEST_CASE(all_samples_are_one_call_standing_for_every_element) {
+  item it(n_job(4, 3), json{{"text", "BUY NOW"}});
+  BOOST_REQUIRE(it.calls.size() == 1u);
+  BOOST_TEST(it.calls[0].node == 0u);
+  BOOST_TEST(it.calls[0].element == 0u);
+  BOOST_TEST(it.calls[0].count == 4u);
+  BOOST_TEST(it.calls[0].prompt == "Is BUY NOW spam?");
+  BOOST_TEST(it.answer(0, 0, choices({"yes", "no", "Yes ", "yes"}, 9, 4)).empty());
+  BOOST_REQUIRE(it.run.done());
+  const auto line = it.line();
+  BOOST_TEST(line["status"] == "ok");
+  BOOST_TEST(line["output"] == "yes");
+  const auto& label = line["nodes"]["label"];
+  BOOST_TEST(label["output"] == json::array({"yes", "no", "Yes ", "yes"}));
+  // One request: its attempts, latency and usage count once, not once per sample.
+  BOOST_TEST(label["attempts"] == 2);
+  BOOST_TEST(label["latency_ms"] == 40);
+  BOOST_TEST(label["usage"] == (json{{"prompt_tokens", 9}, {"completion_tokens", 4}}));
+  BOOST_TEST(line["usage"]["total_tokens"] == 13);
+}
+
+BOOST_AUTO_TEST_CASE(missing_choices_fail_the_elements_they_leave_empty) {
+  auto job = n_job(3, 0);
+  job.nodes[0].min_success = 1;
+  item it(job, json{{"text", "t"}});
+  it.answer(0, 0, choices({"a", "b"}, 1, 1));
+  BOOST_REQUIRE(it.run.done());
+  const auto line = it.line();
+  const auto& label = line["nodes"]["label"];
+  BOOST_TEST(label["status"] == "partial");
+  BOOST_TEST(label["output"] == json::array({"a", "b"}));
+  BOOST_TEST(label["errors"] == json::array({"2: the endpoint returned 2 of 3 choices"}));
+  BOOST_TEST(line["status"] == "partial");
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_call_fails_every_sample_once) {
+  item it(n_job(3, 0), json{{"text", "t"}});
+  auto failed = failure("HTTP 400: n is not supported");
+  failed.attempts = 1;
+  it.answer(0, 0, failed);
+  BOOST_REQUIRE(it.run.done());
+  const auto line = it.line();
+  BOOST_TEST(line["status"] == "failed");
+  const auto& label = line["nodes"]["label"];
+  BOOST_TEST(label["status"] == "failed");
+  BOOST_TEST(label["attempts"] == 1);
+  BOOST_TEST(label["errors"] ==
+             json::array({"0: HTTP 400: n is not supported", "1: HTTP 400: n is not supported",
+                          "2: HTTP 400: n is not supported"}));
+}
+
+BOOST_AUTO_TEST_CASE(late_duplicates_and_other_elements_are_ignored) {
+  item it(n_job(2, 0), json{{"text", "t"}});
+  it.answer(0, 1, success("stray"));
+  BOOST_TEST(!it.run.done());
+  it.answer(0, 0, choices({"x", "x"}, 1, 1));
+  it.answer(0, 0, choices({"y", "y"}, 1, 1));
+  BOOST_REQUIRE(it.run.done());
+  const auto line = it.line();
+  BOOST_TEST(line["nodes"]["label"]["output"] == json::array({"x", "x"}));
+  BOOST_TEST(line["nodes"]["label"]["attempts"] == 2);
+}
+
+BOOST_AUTO_TEST_CASE(one_sample_or_a_provider_without_n_keeps_one_call_per_sample) {
+  item single(n_job(1, 0), json{{"text", "t"}});
+  BOOST_REQUIRE(single.calls.size() == 1u);
+  BOOST_TEST(single.calls[0].count == 1u);
+
+  auto job = n_job(3, 0);
+  auto own = job.provider;
+  own.supports_n = false;
+  job.nodes[0].provider = own;
+  item it(job, json{{"text", "t"}});
+  BOOST_REQUIRE(it.calls.size() == 3u);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    BOOST_TEST(it.calls[i].element == i);
+    BOOST_TEST(it.calls[i].count == 1u);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
@@ -98,6 +99,17 @@ BOOST_AUTO_TEST_CASE(provider_then_call_params_are_merged_last) {
   BOOST_TEST(body["max_tokens"] == 9);
 }
 
+BOOST_AUTO_TEST_CASE(openai_request_asks_for_n_choices_and_params_still_win) {
+  auto call = ask("hi");
+  call.n = 4;
+  BOOST_TEST(json::parse(build_chat_request(openai(), call, secret, {}).body)["n"] == 4);
+  auto provider = openai();
+  provider.params = {{"n", 2}};
+  BOOST_TEST(json::parse(build_chat_request(provider, call, secret, {}).body)["n"] == 2);
+  // Anthropic has no "n": its body stays as it was.
+  BOOST_TEST(!json::parse(build_chat_request(anthropic(), call, secret, {}).body).contains("n"));
+}
+
 BOOST_AUTO_TEST_CASE(anthropic_request_uses_its_own_shape_and_headers) {
   auto call = ask("hello");
   call.system = "be brief";
@@ -144,6 +156,32 @@ BOOST_AUTO_TEST_CASE(openai_success_reads_text_and_usage) {
   BOOST_TEST(outcome.prompt_tokens == 12u);
   BOOST_TEST(outcome.completion_tokens == 1u);
   BOOST_TEST(outcome.error.empty());
+  BOOST_TEST(outcome.more_texts.empty());
+}
+
+BOOST_AUTO_TEST_CASE(openai_further_choices_become_more_texts_in_order) {
+  const auto outcome = read_chat_response(
+      openai(),
+      answer(200, R"({"choices":[{"index":0,"message":{"content":"a"}},)"
+                  R"({"index":1,"message":{"content":"b"}},{"index":2,"message":{"content":""}}],)"
+                  R"("usage":{"prompt_tokens":5,"completion_tokens":3}})"),
+      now);
+  BOOST_TEST((outcome.kind == outcome_kind::ok));
+  BOOST_TEST(outcome.text == "a");
+  BOOST_TEST(outcome.more_texts == (std::vector<std::string>{"b", ""}),
+             boost::test_tools::per_element());
+  BOOST_TEST(outcome.prompt_tokens == 5u);
+  BOOST_TEST(outcome.completion_tokens == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_further_choice_without_content_is_final) {
+  for (const auto* body : {R"({"choices":[{"message":{"content":"a"}},{"message":{"content":7}}]})",
+                           R"({"choices":[{"message":{"content":"a"}},{"finish_reason":"x"}]})"}) {
+    const auto outcome = read_chat_response(openai(), answer(200, body), now);
+    BOOST_TEST((outcome.kind == outcome_kind::final), body);
+    BOOST_TEST(outcome.error == "unexpected response: no choices[1].message.content", body);
+    BOOST_TEST(outcome.more_texts.empty(), body);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(anthropic_success_joins_text_blocks_and_reads_usage) {
