@@ -32,6 +32,7 @@ struct provider_spec {
   std::string model;
   std::string api_key_env;        // the name of the variable, never the key itself
   std::string anthropic_version;  // anthropic only; a default is filled in
+  bool require_content = false;   // http: an empty completion is a final failure
   bool supports_n = false;        // openai only: `samples: N` is one request with "n": N
   sim_options sim;
   nlohmann::json params = nlohmann::json::object();  // extra request fields, passed through

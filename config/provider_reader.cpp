@@ -7,7 +7,7 @@ namespace parallm::config {
 namespace {
 
 const key_list k_common_keys = {"kind", "model", "params"};
-const key_list k_http_keys = {"base_url", "api_key_env"};
+const key_list k_http_keys = {"base_url", "api_key_env", "require_content"};
 const key_list k_anthropic_keys = {"anthropic_version"};
 const key_list k_openai_keys = {"supports_n"};
 const key_list k_sim_keys = {"latency_ms", "jitter_ms", "fail_rate", "fail_status",
@@ -92,6 +92,7 @@ void read_http_fields(const YAML::Node& map, const std::string& field, provider_
     spec.anthropic_version = *version;
   }
   if (const auto n = reader.read_bool(map, field, "supports_n")) spec.supports_n = *n;
+  if (const auto r = reader.read_bool(map, field, "require_content")) spec.require_content = *r;
 }
 
 void read_sim_fields(const YAML::Node& map, const std::string& field, sim_options& sim,

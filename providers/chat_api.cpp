@@ -233,6 +233,10 @@ call_outcome read_chat_response(const config::provider_spec& provider,
   } else {
     read_openai(body, outcome);
   }
+  if (provider.require_content && outcome.kind == outcome_kind::ok &&
+      outcome.text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    fail(outcome, outcome_kind::final, "empty completion (require_content is set)");
+  }
   return outcome;
 }
 

@@ -398,3 +398,14 @@ output: d
   error_at(result, "output");
   BOOST_TEST(error_at(result, "nodes.c.quorum").message == "quorum 2 is larger than the 1 branch");
 }
+
+BOOST_AUTO_TEST_CASE(require_content_is_an_http_provider_switch) {
+  const auto ok = parse("provider: { kind: openai, model: m, require_content: true }\n" + k_nodes);
+  BOOST_REQUIRE(ok.value.has_value());
+  BOOST_TEST(ok.value->provider.require_content);
+  BOOST_TEST(!parse("provider: { kind: anthropic, model: m }\n" + k_nodes)
+                  .value->provider.require_content);
+  const auto sim = parse("provider: { require_content: true }\n" + k_nodes);
+  BOOST_TEST(!sim.value.has_value());
+  BOOST_TEST(mentions(error_at(sim, "provider.require_content"), "not kind: sim"));
+}

@@ -314,3 +314,19 @@ BOOST_AUTO_TEST_CASE(the_key_never_reaches_an_error) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(an_empty_completion_fails_only_when_content_is_required) {
+  const auto empty =
+      answer(200, R"({"choices":[{"message":{"role":"assistant","content":"  "}}]})");
+  auto lenient = read_chat_response(openai(), empty, now);
+  BOOST_TEST((lenient.kind == outcome_kind::ok));
+  auto strict_provider = openai();
+  strict_provider.require_content = true;
+  const auto strict = read_chat_response(strict_provider, empty, now);
+  BOOST_TEST((strict.kind == outcome_kind::final));
+  BOOST_TEST(strict.error.find("empty completion") != std::string::npos);
+  const auto full = read_chat_response(
+      strict_provider,
+      answer(200, R"({"choices":[{"message":{"role":"assistant","content":"pong"}}]})"), now);
+  BOOST_TEST((full.kind == outcome_kind::ok));
+}
