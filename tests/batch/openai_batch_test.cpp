@@ -180,14 +180,12 @@ BOOST_AUTO_TEST_CASE(an_ok_result_line_becomes_a_batch_response) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_result_line_becomes_a_batch_error) {
-  const auto result =
-      R"j({"id":"req-2","status":"failed","output":null,"nodes":{},"usage":{},)j"
-      R"j("error":"node 'request': HTTP 503 (gave up after 5 attempts)"})j";
-  const auto parsed =
-      nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 4));
-BOOST_TEST(parsed.at("custom_id") == "req-2");
-BOOST_TEST(parsed.at("response").is_null());
-BOOST_TEST(parsed.at("error").at("code") == "request_failed");
-BOOST_TEST(parsed.at("error").at("message") ==
-           "node 'request': HTTP 503 (gave up after 5 attempts)");
+  const auto result = R"j({"id":"req-2","status":"failed","output":null,"nodes":{},"usage":{},)j"
+                      R"j("error":"node 'request': HTTP 503 (gave up after 5 attempts)"})j";
+  const auto parsed = nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 4));
+  BOOST_TEST(parsed.at("custom_id") == "req-2");
+  BOOST_TEST(parsed.at("response").is_null());
+  BOOST_TEST(parsed.at("error").at("code") == "request_failed");
+  BOOST_TEST(parsed.at("error").at("message") ==
+             "node 'request': HTTP 503 (gave up after 5 attempts)");
 }
