@@ -68,10 +68,14 @@ std::optional<std::chrono::milliseconds> parse_reset_duration(std::string_view t
 rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
   rate_headers out;
   for (const auto& [name, value] : headers) {
-    if (name == "x-ratelimit-remaining-requests") {
+    if (name == "x-ratelimit-limit-requests") {
+      out.limit_requests = parse_number(value);
+    } else if (name == "x-ratelimit-remaining-requests") {
       out.remaining_requests = parse_number(value);
     } else if (name == "x-ratelimit-reset-requests") {
       out.reset_requests = parse_reset_duration(value);
+    } else if (name == "x-ratelimit-limit-tokens") {
+      out.limit_tokens = parse_number(value);
     } else if (name == "x-ratelimit-remaining-tokens") {
       out.remaining_tokens = parse_number(value);
     } else if (name == "x-ratelimit-reset-tokens") {

@@ -1,7 +1,7 @@
 #pragma once
 // What an endpoint says about its own limits: OpenAI-style x-ratelimit-* response headers
-// (remaining-requests, reset-requests, remaining-tokens, reset-tokens), so that the
-// coordinator can use an endpoint close to its limit before it starts answering 429.
+// (limit-, remaining- and reset-requests, the same for tokens), so that the coordinator can use
+// an endpoint close to its limit before it starts answering 429.
 
 #include <chrono>
 #include <optional>
@@ -13,13 +13,16 @@
 namespace parallm::providers {
 
 struct rate_headers {
+  std::optional<double> limit_requests;  // the bucket's size: OpenAI's limit per minute
   std::optional<double> remaining_requests;
-  std::optional<std::chrono::milliseconds> reset_requests;
+  std::optional<std::chrono::milliseconds> reset_requests;  // until the bucket is full again
+  std::optional<double> limit_tokens;
   std::optional<double> remaining_tokens;
   std::optional<std::chrono::milliseconds> reset_tokens;
 
   bool empty() const {
-    return !remaining_requests && !reset_requests && !remaining_tokens && !reset_tokens;
+    return !limit_requests && !remaining_requests && !reset_requests && !limit_tokens &&
+           !remaining_tokens && !reset_tokens;
   }
 };
 
