@@ -34,16 +34,35 @@ constexpr double min_rate = 1.0 / 60;
 
 constexpr std::uint64_t default_completion_tokens = 256;
 
-// Spreads what the server says is left until its reset; pauses when nothing is left.
+// x-ratelimit-* headers of one kind (requests or tokens). With a limit, OpenAI's meaning: a
+// bucket of `limit` that refills continuously, holds `remaining` now and is full again after
+// `reset`, so it refills at (limit - remaining) / reset. It is modelled as such a bucket that
+// holds at most `remaining`: the header tells what the server held when it admitted its call,
+// not the calls sent since, which the model has already charged. The model holds until a later
+// header replaces it, not until the reset: calls sent meanwhile keep the real bucket from filling,
+// and a full model lets only `limit` go at once, as the server does.
+// Without a limit the reset may end a fixed window: what is left is spread until the reset and
+// nothing left pauses until it.
 void pace(pacer& bucket, clock::time_point& until, clock::time_point& paused_until,
-          std::optional<double> remaining, std::optional<std::chrono::milliseconds> reset,
-          clock::time_point now) {
+          std::optional<double> limit, std::optional<double> remaining,
+          std::optional<std::chrono::milliseconds> reset, clock::time_point now) {
   if (!remaining || !reset || reset->count() <= 0) return;
+  const double seconds = static_cast<double>(reset->count()) / 1000;
+  if (limit && *limit >= 1) {
+    if (*limit <= *remaining) return;
+    const double missing = *limit - *remaining;
+    // Full at the reset, no sooner: drain() empties a bucket as deep as what is missing now.
+    bucket.set(missing / seconds, missing);
+    bucket.drain(now);
+    bucket.set(missing / seconds, *limit);
+    until = clock::time_point::max();
+    return;
+  }
   if (*remaining < 1) {
     paused_until = std::max(paused_until, now + *reset);
     return;
   }
-  bucket.set(*remaining * 1000 / static_cast<double>(reset->count()), 1);
+  bucket.set(*remaining / seconds, 1);
   until = now + *reset;
 }
 
@@ -79,7 +98,7 @@ clock::time_point rate_limiter::next_ready(std::uint64_t estimated_tokens,
   ready = later(ready, rpm_, 1);
   ready = later(ready, tpm_, tokens);
   ready = later(ready, adaptive_, 1);
-  // What the headers said holds until their reset, no longer.
+  // A fixed window's pacing holds until its reset, no longer.
   if (now < header_requests_until_)
     ready = std::max(ready, std::min(later(now, header_requests_, 1), header_requests_until_));
   if (now < header_tokens_until_)
@@ -126,10 +145,10 @@ void rate_limiter::on_rate_limited(clock::time_point sent_at, clock::time_point 
 
 void rate_limiter::on_rate_headers(const rate_headers& headers, clock::time_point now) {
   if (!opts_.adaptive) return;
-  pace(header_requests_, header_requests_until_, paused_until_, headers.remaining_requests,
-       headers.reset_requests, now);
-  pace(header_tokens_, header_tokens_until_, paused_until_, headers.remaining_tokens,
-       headers.reset_tokens, now);
+  pace(header_requests_, header_requests_until_, paused_until_, headers.limit_requests,
+       headers.remaining_requests, headers.reset_requests, now);
+  pace(header_tokens_, header_tokens_until_, paused_until_, headers.limit_tokens,
+       headers.remaining_tokens, headers.reset_tokens, now);
   refresh_engaged(now);
 }
 

@@ -51,7 +51,9 @@ class rate_limiter {
   // last cut report the rate that cut already corrected.
   void on_rate_limited(clock::time_point sent_at, clock::time_point now);
 
-  // x-ratelimit-*: nothing left pauses until the reset; what is left is spread until the reset.
+  // x-ratelimit-*: with a limit, a bucket refilling at (limit - remaining) / reset that holds
+  // what remains; without one, what is left is spread until the reset, nothing left pauses
+  // until it.
   void on_rate_headers(const rate_headers& headers, clock::time_point now);
 
   // Requests per second the adaptive part allows; +inf when it does not limit.
