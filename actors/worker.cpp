@@ -90,7 +90,7 @@ void run_http(worker_state& st, const task& t) {
         result.outcome = passthrough ? providers::read_passthrough_response(spec, response, now)
                                      : providers::read_chat_response(spec, response, now);
         result.latency_ms = std::chrono::duration<double, std::milli>(response.elapsed).count();
-        result.rate = providers::read_rate_headers(response.rate_limit_headers);
+        result.rate = providers::read_rate_headers(response.rate_limit_headers, now);
         send_one(sink, std::move(result));
       });
 }

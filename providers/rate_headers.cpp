@@ -1,7 +1,10 @@
 #include "providers/rate_headers.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+
+#include "providers/rfc3339.hpp"
 
 namespace parallm::providers {
 namespace {
@@ -22,6 +25,41 @@ std::optional<double> parse_number(std::string_view text) {
     return std::nullopt;
   }
   return value;
+}
+
+// One of Anthropic's buckets, from its anthropic-ratelimit-<kind>-limit, -remaining, -reset.
+struct anthropic_bucket {
+  std::optional<double> limit;
+  std::optional<double> remaining;
+  std::optional<std::chrono::milliseconds> reset;
+
+  bool any() const { return limit || remaining || reset; }
+};
+
+// Anthropic's reset is the instant the bucket is full again. Flooring now rounds the delay up,
+// so that the refill is never read faster than the server's. The delay is only as good as the
+// agreement between the two clocks.
+std::optional<std::chrono::milliseconds> delay_until(std::string_view text,
+                                                     std::chrono::system_clock::time_point now) {
+  const auto when = parse_rfc3339(trim(text));
+  if (!when) return std::nullopt;
+  return std::max(*when - std::chrono::floor<std::chrono::milliseconds>(now),
+                  std::chrono::milliseconds{0});
+}
+
+// Reads name into bucket when it is one of the bucket's headers, prefix naming the bucket
+// ("anthropic-ratelimit-requests-").
+void read_anthropic(std::string_view name, std::string_view value, std::string_view prefix,
+                    std::chrono::system_clock::time_point now, anthropic_bucket& bucket) {
+  if (!name.starts_with(prefix)) return;
+  const auto field = name.substr(prefix.size());
+  if (field == "limit") {
+    bucket.limit = parse_number(value);
+  } else if (field == "remaining") {
+    bucket.remaining = parse_number(value);
+  } else if (field == "reset") {
+    bucket.reset = delay_until(value, now);
+  }
 }
 
 }  // namespace
@@ -65,8 +103,12 @@ std::optional<std::chrono::milliseconds> parse_reset_duration(std::string_view t
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(total_ms)));
 }
 
-rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::string>>& headers) {
+rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::string>>& headers,
+                               std::chrono::system_clock::time_point now) {
   rate_headers out;
+  anthropic_bucket requests;
+  anthropic_bucket tokens;
+  anthropic_bucket input_tokens;
   for (const auto& [name, value] : headers) {
     if (name == "x-ratelimit-limit-requests") {
       out.limit_requests = parse_number(value);
@@ -80,7 +122,31 @@ rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::str
       out.remaining_tokens = parse_number(value);
     } else if (name == "x-ratelimit-reset-tokens") {
       out.reset_tokens = parse_reset_duration(value);
+    } else {
+      read_anthropic(name, value, "anthropic-ratelimit-requests-", now, requests);
+      read_anthropic(name, value, "anthropic-ratelimit-tokens-", now, tokens);
+      read_anthropic(name, value, "anthropic-ratelimit-input-tokens-", now, input_tokens);
     }
+  }
+  if (requests.any()) {
+    out.limit_requests = requests.limit;
+    out.remaining_requests = requests.remaining;
+    out.reset_requests = requests.reset;
+  }
+  // Anthropic meters tokens in up to three buckets: tokens-* (input and output together; its
+  // documentation calls it the most restrictive token limit in effect), input-tokens-* and
+  // output-tokens-*. The limiter charges one estimate of prompt plus completion per call against
+  // one token bucket, so the combined bucket, which counts what the limiter charges, wins
+  // whenever it is there. Without it the input bucket stands in: charging it the whole estimate
+  // overcharges by the completion, which errs toward waiting rather than toward 429s. The output
+  // bucket is never used: charged prompts too, it would hold a prompt-heavy job far below its
+  // limit; an output-bound job is left to the 429 path. A bucket is taken whole, never mixed
+  // with another's values: a limit from one and a remaining from another describe no bucket.
+  const auto& token_bucket = tokens.any() ? tokens : input_tokens;
+  if (token_bucket.any()) {
+    out.limit_tokens = token_bucket.limit;
+    out.remaining_tokens = token_bucket.remaining;
+    out.reset_tokens = token_bucket.reset;
   }
   return out;
 }

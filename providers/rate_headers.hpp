@@ -1,7 +1,9 @@
 #pragma once
 // What an endpoint says about its own limits: OpenAI-style x-ratelimit-* response headers
-// (limit-, remaining- and reset-requests, the same for tokens), so that the coordinator can use
-// an endpoint close to its limit before it starts answering 429.
+// (limit-, remaining- and reset-requests, the same for tokens) or Anthropic's
+// anthropic-ratelimit-* ones (requests-, tokens-, input-tokens-limit, -remaining and -reset), so
+// that the coordinator can use an endpoint close to its limit before it starts answering 429.
+// Both vendors describe a continuously refilling bucket that is full again at the reset.
 
 #include <chrono>
 #include <optional>
@@ -13,7 +15,7 @@
 namespace parallm::providers {
 
 struct rate_headers {
-  std::optional<double> limit_requests;  // the bucket's size: OpenAI's limit per minute
+  std::optional<double> limit_requests;  // the bucket's size: the limit per minute
   std::optional<double> remaining_requests;
   std::optional<std::chrono::milliseconds> reset_requests;  // until the bucket is full again
   std::optional<double> limit_tokens;
@@ -26,8 +28,11 @@ struct rate_headers {
   }
 };
 
-// headers: (lower-case name, value) pairs. Unparsable values are left unset.
-rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::string>>& headers);
+// headers: (lower-case name, value) pairs. Unparsable values are left unset. now: the wall-clock
+// time of the answer, from which Anthropic's reset timestamps become durations (0 once passed:
+// the bucket is full); OpenAI's resets are durations already.
+rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::string>>& headers,
+                               std::chrono::system_clock::time_point now);
 
 // A reset duration as OpenAI writes it: "1s", "6m0s", "20ms", "1h2m3.5s", or plain seconds
 // ("0.5"). nullopt for anything else.

@@ -9,10 +9,12 @@
 #include "providers/rate_limiter.hpp"
 
 // What x-ratelimit-* headers do to the limiter: without a limit header, a fixed window (spread
-// what is left until the reset); with one, OpenAI's continuously refilling bucket.
+// what is left until the reset); with one, OpenAI's continuously refilling bucket, which is
+// also what Anthropic's anthropic-ratelimit-* headers describe.
 
 using parallm::providers::rate_headers;
 using parallm::providers::rate_limiter;
+using parallm::providers::read_rate_headers;
 using clock_type = rate_limiter::clock;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
@@ -64,6 +66,10 @@ int acquired_between(rate_limiter& limiter, clock_type::time_point from,
 }
 
 const auto ms_tolerance = boost::test_tools::tolerance(1e-6);
+
+// The wall-clock time Anthropic's headers are read at: 2024-01-01T00:00:00Z.
+const std::chrono::system_clock::time_point wall_t0 =
+    std::chrono::sys_days{std::chrono::January / 1 / 2024};
 
 }  // namespace
 
@@ -225,4 +231,54 @@ BOOST_AUTO_TEST_CASE(headers_without_a_usable_reset_are_ignored) {
   limiter.on_rate_headers(openai_tokens(600, std::nullopt, milliseconds{1000}), t0);
   BOOST_TEST(limiter.try_acquire(1, t0));
   BOOST_TEST((limiter.next_ready(1, t0) == t0));
+}
+
+BOOST_AUTO_TEST_CASE(anthropic_headers_pace_at_the_refill_rate) {
+  // 50 requests, none left, full at 00:01:00: one call every 1.2 s.
+  rate_limiter requests{{}};
+  requests.on_rate_headers(
+      read_rate_headers({{"anthropic-ratelimit-requests-limit", "50"},
+                         {"anthropic-ratelimit-requests-remaining", "0"},
+                         {"anthropic-ratelimit-requests-reset", "2024-01-01T00:01:00Z"}},
+                        wall_t0),
+      t0);
+  BOOST_TEST(seconds_after_t0(requests.next_ready(1, t0)) == 1.2, ms_tolerance);
+  BOOST_TEST(!requests.try_acquire(1, t0 + milliseconds{1199}));
+  BOOST_TEST(requests.try_acquire(1, t0 + milliseconds{1200}));
+  BOOST_TEST(seconds_after_t0(requests.next_ready(1, t0 + milliseconds{1200})) == 2.4,
+             ms_tolerance);
+  // A minute of calls: the bucket lets 50 through, as the server would.
+  const auto from = t0 + milliseconds{1201};
+  BOOST_TEST(std::abs(acquired_between(requests, from, from + std::chrono::seconds{60}) - 50) <= 1);
+
+  // 96000 tokens, 1000 left, full at 00:00:50 (written in +01:00): 1000 now, then
+  // (96000 - 1000) / 50 s = 1900 tokens/s.
+  rate_limiter tokens{{}};
+  tokens.on_rate_headers(
+      read_rate_headers({{"anthropic-ratelimit-tokens-limit", "96000"},
+                         {"anthropic-ratelimit-tokens-remaining", "1000"},
+                         {"anthropic-ratelimit-tokens-reset", "2024-01-01T01:00:50+01:00"}},
+                        wall_t0),
+      t0);
+  BOOST_REQUIRE(tokens.try_acquire(1000, t0));
+  BOOST_TEST(!tokens.try_acquire(475, t0 + milliseconds{249}));
+  BOOST_TEST(seconds_after_t0(tokens.next_ready(475, t0)) == 0.25, ms_tolerance);
+  BOOST_TEST(seconds_after_t0(tokens.next_ready(1900, t0)) == 1.0, ms_tolerance);
+  BOOST_TEST(tokens.try_acquire(1900, t0 + milliseconds{1000}));
+}
+
+BOOST_AUTO_TEST_CASE(anthropic_headers_with_a_past_reset_restrict_nothing) {
+  // The timestamps are whole seconds: a bucket full again within this one reads as full now.
+  const auto headers =
+      read_rate_headers({{"anthropic-ratelimit-requests-limit", "50"},
+                         {"anthropic-ratelimit-requests-remaining", "0"},
+                         {"anthropic-ratelimit-requests-reset", "2023-12-31T23:59:59Z"},
+                         {"anthropic-ratelimit-tokens-limit", "96000"},
+                         {"anthropic-ratelimit-tokens-remaining", "0"},
+                         {"anthropic-ratelimit-tokens-reset", "2024-01-01T00:00:00Z"}},
+                        wall_t0);
+  rate_limiter limiter{{}};
+  limiter.on_rate_headers(headers, t0);
+  for (int i = 0; i < 1000; ++i) BOOST_REQUIRE(limiter.try_acquire(5000, t0));
+  BOOST_TEST((limiter.next_ready(5000, t0) == t0));
 }

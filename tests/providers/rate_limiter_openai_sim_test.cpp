@@ -26,6 +26,8 @@ namespace {
 const clock_type::time_point start{std::chrono::hours{1}};
 constexpr milliseconds latency{50};  // of a 429
 constexpr milliseconds retry_after{1000};
+// OpenAI's resets are durations: the wall clock they are read against does not matter.
+const std::chrono::system_clock::time_point wall_clock{};
 
 enum class event_kind { wake, ok, rejected, retry_due };
 
@@ -163,7 +165,8 @@ openai_result simulate_openai(const openai_scenario& scenario) {
       const bool admitted = server.admit(now, scenario.tokens_per_call, headers);
       if (admitted) result.admitted.push_back(now);
       push(now + (admitted ? milliseconds{call_ms(random)} : latency),
-           admitted ? event_kind::ok : event_kind::rejected, call, now, read_rate_headers(headers));
+           admitted ? event_kind::ok : event_kind::rejected, call, now,
+           read_rate_headers(headers, wall_clock));
     }
     BOOST_REQUIRE(!events.empty());
     const openai_event e = events.top();
