@@ -106,7 +106,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     response.retry_after.assign(value);
   } else if (name.size() == 14 && starts_with_icase(name, "retry-after-ms")) {
     response.retry_after_ms.assign(value);
-  } else if (starts_with_icase(name, "x-ratelimit-")) {
+  } else if (starts_with_icase(name, "x-ratelimit-") ||
+             starts_with_icase(name, "anthropic-ratelimit-")) {
     std::string lowered(name);
     for (auto& c : lowered) c = lower(c);
     response.rate_limit_headers.emplace_back(std::move(lowered), std::string(value));

@@ -28,8 +28,9 @@ struct http_response {
   // Response headers the providers read, lower-cased names; empty when absent.
   std::string retry_after;
   std::string retry_after_ms;
-  std::vector<std::pair<std::string, std::string>> rate_limit_headers;  // x-ratelimit-*
-  std::chrono::microseconds elapsed{0};                                 // from send to completion
+  // x-ratelimit-* and anthropic-ratelimit-*
+  std::vector<std::pair<std::string, std::string>> rate_limit_headers;
+  std::chrono::microseconds elapsed{0};  // from send to completion
 };
 
 struct http_engine_options {

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "providers/http_engine.hpp"
+#include "providers/rate_headers.hpp"
 #include "support/fake_upstream.hpp"
 
 using namespace parallm::providers;
@@ -219,6 +220,33 @@ BOOST_AUTO_TEST_CASE(rate_limit_headers_are_captured_case_insensitively) {
   BOOST_TEST(headers[1].first == "x-ratelimit-reset-requests");
   BOOST_TEST(headers[1].second == "1s");
   BOOST_TEST(response.body.find("Rate limit reached") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(anthropic_rate_limit_headers_are_captured_and_read) {
+  fake_upstream upstream;
+  http_engine engine;
+  const auto response =
+      fetch(engine, post(upstream.base_url("/anthropic-rl/anthropic/v1/messages")));
+  BOOST_TEST(response.status == 200);
+  BOOST_TEST(response.body.find(R"("text":"pong")") != std::string::npos);
+  const auto& headers = response.rate_limit_headers;
+  // All twelve, in the order sent, lower-cased; anthropic-organization-id is no rate limit.
+  BOOST_TEST_REQUIRE(headers.size() == 12u);
+  BOOST_TEST(headers[0].first == "anthropic-ratelimit-requests-limit");
+  BOOST_TEST(headers[0].second == "50");
+  BOOST_TEST(headers[2].first == "anthropic-ratelimit-requests-reset");
+  BOOST_TEST(headers[2].second == "2024-01-01T00:00:01.2Z");
+  BOOST_TEST(headers[11].first == "anthropic-ratelimit-output-tokens-reset");
+  for (const auto& [name, value] : headers) BOOST_TEST(name.starts_with("anthropic-ratelimit-"));
+
+  const auto rate =
+      read_rate_headers(headers, std::chrono::sys_days{std::chrono::January / 1 / 2024});
+  BOOST_TEST(rate.limit_requests.value() == 50.0);
+  BOOST_TEST(rate.remaining_requests.value() == 49.0);
+  BOOST_TEST(rate.reset_requests.value().count() == 1200);
+  BOOST_TEST(rate.limit_tokens.value() == 96000.0);
+  BOOST_TEST(rate.remaining_tokens.value() == 95000.0);
+  BOOST_TEST(rate.reset_tokens.value().count() == 625);
 }
 
 BOOST_AUTO_TEST_CASE(headers_of_one_answer_do_not_leak_into_the_next) {
