@@ -34,6 +34,7 @@ struct provider_spec {
   std::string anthropic_version;  // anthropic only; a default is filled in
   bool require_content = false;   // http: an empty completion is a final failure
   bool supports_n = false;        // openai only: `samples: N` is one request with "n": N
+  std::string ca_file;            // http: PEM bundle that verifies the endpoint; empty = system's
   sim_options sim;
   nlohmann::json params = nlohmann::json::object();  // extra request fields, passed through
 };

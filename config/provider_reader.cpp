@@ -1,13 +1,14 @@
 #include "config/provider_reader.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 
 namespace parallm::config {
 namespace {
 
 const key_list k_common_keys = {"kind", "model", "params"};
-const key_list k_http_keys = {"base_url", "api_key_env", "require_content"};
+const key_list k_http_keys = {"base_url", "api_key_env", "require_content", "ca_file"};
 const key_list k_anthropic_keys = {"anthropic_version"};
 const key_list k_openai_keys = {"supports_n"};
 const key_list k_sim_keys = {"latency_ms", "jitter_ms", "fail_rate", "fail_status",
@@ -93,6 +94,18 @@ void read_http_fields(const YAML::Node& map, const std::string& field, provider_
   }
   if (const auto n = reader.read_bool(map, field, "supports_n")) spec.supports_n = *n;
   if (const auto r = reader.read_bool(map, field, "require_content")) spec.require_content = *r;
+  if (const auto text = reader.read_string(map, field, "ca_file")) {
+    const auto ca_field = join_field(field, "ca_file");
+    const auto path = reader.resolve_path(ca_field, *text);
+    std::error_code ec;
+    if (text->empty()) {
+      reader.error(ca_field, "expected the path of a PEM file of CA certificates, got ''");
+    } else if (!std::filesystem::is_regular_file(path, ec)) {
+      reader.error(ca_field, "no such file: " + path.string());
+    } else {
+      spec.ca_file = path.string();
+    }
+  }
 }
 
 void read_sim_fields(const YAML::Node& map, const std::string& field, sim_options& sim,

@@ -139,6 +139,19 @@ void yaml_reader::mark_overridden(const std::string& field) {
   overridden_.insert(field);
 }
 
+std::filesystem::path yaml_reader::resolve_path(const std::string& field,
+                                                const std::string& text) const {
+  const std::filesystem::path path(text);
+  if (path.is_absolute()) return path;
+  std::error_code ec;
+  const std::filesystem::path job_file(file_);
+  const bool from_job_file =
+      !is_overridden(field) && std::filesystem::is_regular_file(job_file, ec);
+  const auto base = from_job_file ? std::filesystem::absolute(job_file, ec).parent_path()
+                                  : std::filesystem::current_path(ec);
+  return base / path;
+}
+
 bool yaml_reader::is_overridden(const std::string& field) const {
   return std::any_of(overridden_.begin(), overridden_.end(), [&](const std::string& path) {
     return field == path || field.starts_with(path + ".") || field.starts_with(path + "[");

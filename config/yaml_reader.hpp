@@ -4,6 +4,7 @@
 // collecting errors.
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -98,6 +99,10 @@ class yaml_reader {
                                 std::string_view key);
   std::optional<nlohmann::json> read_json_map(const YAML::Node& map, const std::string& parent,
                                               std::string_view key);
+
+  // A path read at field, made absolute: relative to the job file's directory when it was
+  // written there, to the current directory when it came from --set or a job without a file.
+  std::filesystem::path resolve_path(const std::string& field, const std::string& text) const;
 
   std::optional<std::string> as_string(const YAML::Node& value, const std::string& field);
   std::optional<double> as_number(const YAML::Node& value, const std::string& field,

@@ -192,6 +192,7 @@ http_request build_passthrough_request(const config::provider_spec& provider, st
   request.url = endpoint(provider.base_url, anthropic ? "/messages" : "/chat/completions");
   request.body = std::move(body);
   request.timeout = timeout;
+  request.ca_file = provider.ca_file;
   request.headers.emplace_back("Content-Type: application/json");
   if (anthropic) {
     request.headers.push_back("x-api-key: " + api_key);

@@ -32,9 +32,11 @@ failure_verdict classify_transport(int curl_code) {
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:  // a handshake cut short, most often by a reset
       return {outcome_kind::retryable, failure_cause::connection};
     default:
-      // TLS, protocol, setup and usage errors: trying the same call again fails the same way.
+      // Certificates that do not verify, protocol, setup and usage errors: trying the same
+      // call again fails the same way.
       return {outcome_kind::final, failure_cause::connection};
   }
 }

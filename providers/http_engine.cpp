@@ -76,6 +76,8 @@ struct transfer {
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   std::vector<std::string> header_lines;  // what header_list was built from
+  std::string ca_file;                    // what CURLOPT_CAINFO was set from
+  char error[CURL_ERROR_SIZE] = {};       // curl's own account of a failure
   http_request request;
   http_engine::completion done;
   http_response response;
@@ -113,6 +115,13 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     response.rate_limit_headers.emplace_back(std::move(lowered), std::string(value));
   }
   return line.size();
+}
+
+// The bundle libcurl was built to use (Debian: /etc/ssl/certs/ca-certificates.crt), to go back
+// to after a request with a bundle of its own.
+const char* default_ca_file() {
+  static const char* const bundle = curl_version_info(CURLVERSION_NOW)->cainfo;
+  return bundle;
 }
 
 http_response aborted() {
@@ -198,6 +207,7 @@ struct http_engine::impl {
     curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t.get());
+    curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
     transfers.push_back(std::move(t));
@@ -216,11 +226,21 @@ struct http_engine::impl {
     curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, t.header_list);
   }
 
+  // The CA bundle is per request (per provider) but rarely changes: set it only when it does.
+  static void use_ca_file(transfer& t) {
+    if (t.ca_file == t.request.ca_file) return;
+    t.ca_file = t.request.ca_file;
+    const char* bundle = t.ca_file.empty() ? default_ca_file() : t.ca_file.c_str();
+    curl_easy_setopt(t.easy, CURLOPT_CAINFO, bundle);
+  }
+
   void start(pending&& p, host_queue& host) {
     auto* t = idle_transfer();
     t->request = std::move(p.request);
     t->done = std::move(p.done);
+    t->error[0] = '\0';
     use_headers(*t);
+    use_ca_file(*t);
     curl_easy_setopt(t->easy, CURLOPT_URL, t->request.url.c_str());
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->request.body.data());
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -270,7 +290,7 @@ struct http_engine::impl {
     if (code == CURLE_OPERATION_TIMEDOUT) {
       response.curl_error = "timeout after " + std::to_string(t.request.timeout.count()) + " ms";
     } else if (code != CURLE_OK) {
-      response.curl_error = curl_easy_strerror(code);
+      response.curl_error = t.error[0] != '\0' ? std::string(t.error) : curl_easy_strerror(code);
     }
     auto& host = *t.host;
     --host.running;

@@ -18,6 +18,7 @@ struct http_request {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;                  // POSTed as is
   std::chrono::milliseconds timeout{60000};
+  std::string ca_file;  // PEM bundle that verifies a TLS peer; empty = libcurl's default
 };
 
 struct http_response {

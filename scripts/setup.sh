@@ -9,6 +9,9 @@ packages=(
   libcaf-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-test-dev
   libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libjemalloc-dev
+  # libcurl only recommends the CA bundle, and recommends are not installed: without it no
+  # HTTPS endpoint verifies. openssl makes the TLS tests' throwaway certificate.
+  ca-certificates openssl
   nginx libnginx-mod-http-echo curl time python3 python3-aiohttp wrk
 )
 

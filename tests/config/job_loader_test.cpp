@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE config_job_loader
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -359,4 +361,69 @@ BOOST_AUTO_TEST_CASE(a_provider_only_job_is_valid_only_when_nodes_are_optional) 
   BOOST_TEST(lenient.value->output.empty());
   BOOST_TEST(lenient.value->limits.rpm == 600.0);
   BOOST_TEST(lenient.value->provider.base_url == "http://127.0.0.1:9/v1");
+}
+
+namespace {
+
+// A job directory of its own under the temp directory, removed at the end of the case.
+struct job_dir {
+  std::filesystem::path root = std::filesystem::temp_directory_path() /
+                               ("parallm_config_test_" + std::to_string(::getpid()));
+  job_dir() { std::filesystem::create_directories(root / "jobs"); }
+  ~job_dir() { std::filesystem::remove_all(root); }
+  std::filesystem::path write(const std::string& relative, const std::string& text) const {
+    const auto path = root / relative;
+    std::ofstream(path) << text;
+    return path;
+  }
+};
+
+const char* const k_https_job =
+    "provider: { kind: openai, model: m, base_url: \"https://127.0.0.1:9/v1\", ca_file: %s }\n"
+    "nodes: { a: { prompt: hi } }\n";
+
+std::string https_job(const std::string& ca_file) {
+  std::string text = k_https_job;
+  text.replace(text.find("%s"), 2, ca_file);
+  return text;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_relative_ca_file_is_found_beside_the_job_file) {
+  const job_dir dir;
+  dir.write("jobs/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  const auto job_path = dir.write("jobs/job.yaml", https_job("ca.pem"));
+  const auto result = load_job_file(job_path.string());
+  BOOST_TEST_REQUIRE(result.errors.empty());
+  BOOST_TEST(result.value->provider.ca_file == (dir.root / "jobs" / "ca.pem").string());
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_ca_file_is_an_error_naming_the_path_looked_at) {
+  const job_dir dir;
+  const auto job_path = dir.write("jobs/job.yaml", https_job("nowhere.pem"));
+  const auto result = load_job_file(job_path.string());
+  BOOST_TEST(!result.value.has_value());
+  const auto& error = error_at(result, "provider.ca_file");
+  BOOST_TEST(error.line == 1);
+  BOOST_TEST(mentions(error, "no such file: " + (dir.root / "jobs" / "nowhere.pem").string()));
+  BOOST_TEST(mentions(error_at(parse(https_job("\"\"")), "provider.ca_file"), "PEM file"));
+}
+
+BOOST_AUTO_TEST_CASE(a_ca_file_from_set_is_relative_to_the_current_directory) {
+  const job_dir dir;
+  dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  const auto job_path = dir.write(
+      "jobs/job.yaml", "provider: { kind: openai, model: m }\nnodes: { a: { prompt: hi } }\n");
+  const auto before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.root);
+  const auto result = load_job_file(job_path.string(), {"provider.ca_file=ca.pem"});
+  std::filesystem::current_path(before);
+  BOOST_TEST_REQUIRE(result.errors.empty());
+  BOOST_TEST(result.value->provider.ca_file == (dir.root / "ca.pem").string());
+}
+
+BOOST_AUTO_TEST_CASE(ca_file_is_for_http_providers_only) {
+  const auto result = parse("provider: { ca_file: /etc/hostname }\nnodes: { a: { prompt: hi } }\n");
+  BOOST_TEST(mentions(error_at(result, "provider.ca_file"), "only for kind: openai or anthropic"));
 }

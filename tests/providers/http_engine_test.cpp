@@ -191,7 +191,10 @@ BOOST_AUTO_TEST_CASE(a_closed_port_refuses_the_connection) {
   const auto response =
       fetch(engine, post("http://127.0.0.1:" + std::to_string(port) + "/v1/chat/completions"));
   BOOST_TEST(response.curl_code == CURLE_COULDNT_CONNECT);
-  BOOST_TEST(response.curl_error == "Couldn't connect to server");
+  // curl's own account names the address it tried.
+  BOOST_TEST(response.curl_error.starts_with("Failed to connect to 127.0.0.1 port " +
+                                             std::to_string(port)),
+             response.curl_error);
   BOOST_TEST(response.status == 0);
 }
 
@@ -287,4 +290,29 @@ BOOST_AUTO_TEST_CASE(destroying_the_engine_completes_running_and_queued_requests
     BOOST_TEST(all.at(i).curl_code == CURLE_ABORTED_BY_CALLBACK);
     BOOST_TEST(all.at(i).curl_error == "request aborted: the HTTP engine stopped");
   }
+}
+
+BOOST_AUTO_TEST_CASE(https_is_verified_against_the_request_ca_file_or_the_system_bundle) {
+  fake_upstream upstream({.tls = true});
+  http_engine engine;
+  const auto url = upstream.tls_base_url("/v1/chat/completions");
+  auto trusted = post(url);
+  trusted.ca_file = upstream.certificate().string();
+
+  const auto ok = fetch(engine, trusted);
+  BOOST_TEST(ok.curl_code == 0, ok.curl_error);
+  BOOST_TEST(ok.status == 200);
+  BOOST_TEST(ok.body.find(R"("content":"pong")") != std::string::npos);
+
+  // The system bundle does not know the test's own certificate: the peer is refused, and
+  // curl says why.
+  const auto refused = fetch(engine, post(url));
+  BOOST_TEST(refused.curl_code == CURLE_PEER_FAILED_VERIFICATION);
+  BOOST_TEST(refused.curl_error.find("certificate") != std::string::npos, refused.curl_error);
+  BOOST_TEST(refused.status == 0);
+
+  // The reused handles switch bundles back and forth, and plain HTTP is unaffected.
+  BOOST_TEST(fetch(engine, trusted).status == 200);
+  BOOST_TEST(fetch(engine, post(url)).curl_code == CURLE_PEER_FAILED_VERIFICATION);
+  BOOST_TEST(fetch(engine, post(upstream.base_url("/v1/chat/completions"))).status == 200);
 }

@@ -83,7 +83,8 @@ int pick_free_port() {
   return ntohs(address.sin_port);
 }
 
-fake_upstream::fake_upstream() {
+fake_upstream::fake_upstream(fake_upstream_options options) : options_(options) {
+  if (options_.tls) make_certificate();
   // Another process can take the port between pick_free_port and nginx's bind: try again.
   for (int attempt = 0; attempt < start_attempts; ++attempt) {
     if (start(pick_free_port())) return;
@@ -99,6 +100,13 @@ fake_upstream::~fake_upstream() {
 bool fake_upstream::start(int port) {
   std::filesystem::path conf = PARALLM_TEST_UPSTREAM_CONF;
   auto text = replace_all(read_file(conf), "@PORT@", std::to_string(port));
+  if (options_.tls) {
+    tls_port_ = pick_free_port();
+    text = replace_all(std::move(text), "#@TLS@",
+                       "listen 127.0.0.1:" + std::to_string(tls_port_) +
+                           " ssl;\n        ssl_certificate @RUNDIR@/tls.crt;\n"
+                           "        ssl_certificate_key @RUNDIR@/tls.key;");
+  }
   text = replace_all(std::move(text), "@RUNDIR@", run_dir_.path().string());
   write_file(run_dir_ / "nginx.conf", text);
   // One process: nothing is left behind when it is killed.
@@ -123,6 +131,22 @@ void fake_upstream::stop() {
   nginx_->signal(SIGTERM);
   nginx_->wait(std::chrono::seconds(5));
   nginx_.reset();
+}
+
+void fake_upstream::make_certificate() {
+  const auto made =
+      run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                   (run_dir_ / "tls.key").string(), "-out", certificate().string()},
+                  run_dir_.path(), std::nullopt, std::chrono::seconds(30));
+  if (made.exit_code != 0) {
+    throw std::runtime_error("fake upstream: openssl could not make a certificate: " + made.err);
+  }
+}
+
+std::string fake_upstream::tls_base_url(std::string_view path_prefix) const {
+  return "https://127.0.0.1:" + std::to_string(tls_port_) + std::string(path_prefix);
 }
 
 std::string fake_upstream::base_url(std::string_view path_prefix) const {

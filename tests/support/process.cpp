@@ -40,6 +40,7 @@ child_process::child_process(const std::vector<std::string>& argv, const std::fi
     redirect(in, STDIN_FILENO, O_RDONLY);
     redirect(out_path_.string(), STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
     redirect(err_path_.string(), STDERR_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
+    if (::chdir(dir.c_str()) != 0) ::_exit(126);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -20,8 +20,8 @@ struct process_result {
 
 class child_process {
  public:
-  // Starts argv[0] with the rest as arguments; stdin from stdin_path (or /dev/null), stdout
-  // and stderr to files in dir.
+  // Starts argv[0] with the rest as arguments in dir (its working directory); stdin from
+  // stdin_path (or /dev/null), stdout and stderr to files in dir.
   child_process(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                 const std::optional<std::filesystem::path>& stdin_path = std::nullopt);
   ~child_process();
