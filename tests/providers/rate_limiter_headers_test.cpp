@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "limiter_clock.hpp"
 #include "providers/rate_headers.hpp"
 #include "providers/rate_limiter.hpp"
 
@@ -15,17 +16,9 @@
 using parallm::providers::rate_headers;
 using parallm::providers::rate_limiter;
 using parallm::providers::read_rate_headers;
-using clock_type = rate_limiter::clock;
-using std::chrono::milliseconds;
-using std::chrono::nanoseconds;
+using namespace parallm::test;
 
 namespace {
-
-const clock_type::time_point t0{std::chrono::hours{1}};
-
-double seconds_after_t0(clock_type::time_point t) {
-  return std::chrono::duration<double>(t - t0).count();
-}
 
 rate_headers requests_left(std::optional<double> remaining, std::optional<milliseconds> reset) {
   rate_headers headers;

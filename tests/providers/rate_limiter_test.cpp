@@ -7,21 +7,14 @@
 #include <deque>
 #include <optional>
 
+#include "limiter_clock.hpp"
 #include "providers/rate_limiter.hpp"
 
 using parallm::providers::estimate_tokens;
 using parallm::providers::rate_limiter;
-using clock_type = rate_limiter::clock;
-using std::chrono::milliseconds;
-using std::chrono::nanoseconds;
+using namespace parallm::test;
 
 namespace {
-
-const clock_type::time_point t0{std::chrono::hours{1}};
-
-double seconds_after_t0(clock_type::time_point t) {
-  return std::chrono::duration<double>(t - t0).count();
-}
 
 // Acquires greedily every millisecond for `span` and returns the largest number of calls seen
 // in any half-open window of `window`, and how many passed in all.
