@@ -142,6 +142,7 @@ void dispatch_core::on_results(result_batch&& batch, clock::time_point now, resu
     auto& slot = workers_[record.worker];
     slot.credit = std::min(slot.capacity, slot.credit + 1);
     report_to_limiter(record, r, now);
+    if (r.outcome.http_status == 429) ++record.rate_limited;
     if (r.outcome.kind == providers::outcome_kind::retryable) {
       const auto delay = providers::retry_delay(options_.retry, static_cast<int>(record.attempt),
                                                 r.outcome.retry_after, unit_(rng_));
@@ -160,6 +161,7 @@ void dispatch_core::finish(task_record& record, attempt_result& result, result_e
   flow::call_result call;
   call.ok = result.outcome.kind == providers::outcome_kind::ok;
   call.attempts = static_cast<int>(record.attempt);
+  call.rate_limited = static_cast<int>(record.rate_limited);
   call.latency_ms = result.latency_ms;
   call.prompt_tokens = result.outcome.prompt_tokens;
   call.completion_tokens = result.outcome.completion_tokens;

@@ -80,6 +80,7 @@ class dispatch_core {
     std::uint64_t seq = 0;
     flow::call_request call;
     std::uint32_t attempt = 1;
+    std::uint32_t rate_limited = 0;  // attempts answered 429
     std::size_t worker = 0;
     std::uint32_t endpoint = 0;
     std::uint64_t estimated_tokens = 0;

@@ -75,6 +75,9 @@ void finish_if_complete(self_pointer self) {
   report.skipped = st.stats->skipped();
   report.prompt_tokens = st.stats->prompt_tokens();
   report.completion_tokens = st.stats->completion_tokens();
+  report.calls = st.stats->calls();
+  report.attempts = st.stats->attempts();
+  report.rate_limited = st.stats->rate_limited();
   report.wall_s = std::chrono::duration<double>(elapsed).count();
   report.latency_p50_ms = ms(st.stats->latencies().percentile(0.5));
   report.latency_p95_ms = ms(st.stats->latencies().percentile(0.95));
@@ -144,6 +147,7 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
         for (auto& f : batch.calls) {
           auto it = st.items.find(f.seq);
           if (it == st.items.end()) continue;
+          st.stats->record_call(f.result.attempts, f.result.rate_limited);
           it->second.run.complete(f.node, f.element, std::move(f.result), st.scratch);
           queue_calls(st, f.seq, calls);
           if (it->second.run.done()) {

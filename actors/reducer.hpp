@@ -25,7 +25,10 @@ struct run_report {
   std::uint64_t skipped = 0;
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
-  double wall_s = 0;  // from the reducer's start to the last line written
+  std::uint64_t calls = 0;         // LLM calls that finished (ok or not)
+  std::uint64_t attempts = 0;      // their attempts, retries included
+  std::uint64_t rate_limited = 0;  // attempts answered 429
+  double wall_s = 0;               // from the reducer's start to the last line written
   double latency_p50_ms = 0;
   double latency_p95_ms = 0;
   std::string summary;  // the closing summary for stderr

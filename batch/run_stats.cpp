@@ -83,6 +83,13 @@ std::string run_stats::summary(clock::duration elapsed) const {
           ", skipped " + std::to_string(skipped_) + ")\n";
   text += "tokens:     " + compact_count(tokens) + " (prompt " + compact_count(prompt_tokens_) +
           ", completion " + compact_count(completion_tokens_) + ")\n";
+  text += "calls:      " + std::to_string(calls_);
+  if (attempts_ > calls_) {
+    text += " (" + std::to_string(attempts_ - calls_) + " retries, " +
+            std::to_string(rate_limited_) + " answered 429)\n";
+  } else {
+    text += " (no retries)\n";
+  }
   text += "wall time:  " +
           format_duration(std::chrono::duration_cast<std::chrono::microseconds>(elapsed)) + '\n';
   text += "throughput: " + format_rate(per_second(finished(), elapsed)) + " items/s, " +

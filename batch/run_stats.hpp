@@ -25,6 +25,13 @@ class run_stats {
   void record(flow::item_status status, std::uint64_t prompt_tokens,
               std::uint64_t completion_tokens, std::chrono::microseconds latency);
 
+  // A call finished after that many attempts, that many of them answered 429.
+  void record_call(int attempts, int rate_limited) {
+    ++calls_;
+    attempts_ += static_cast<std::uint64_t>(attempts);
+    rate_limited_ += static_cast<std::uint64_t>(rate_limited);
+  }
+
   clock::duration elapsed(clock::time_point now) const { return now - start_; }
 
   std::uint64_t admitted() const { return admitted_; }
@@ -35,6 +42,9 @@ class run_stats {
   std::uint64_t finished() const { return ok_ + partial_ + failed_; }
   std::uint64_t prompt_tokens() const { return prompt_tokens_; }
   std::uint64_t completion_tokens() const { return completion_tokens_; }
+  std::uint64_t calls() const { return calls_; }
+  std::uint64_t attempts() const { return attempts_; }
+  std::uint64_t rate_limited() const { return rate_limited_; }
   const latency_histogram& latencies() const { return latencies_; }
 
   // One line for a live bar, no newline. total: the input's item count (skipped ones
@@ -43,8 +53,8 @@ class run_stats {
   // tokens 53.1k | ETA 3s"
   std::string progress_line(std::uint64_t total, clock::duration elapsed) const;
 
-  // The closing report, several "\n"-terminated lines: items, tokens, wall time, throughput,
-  // item latency percentiles.
+  // The closing report, several "\n"-terminated lines: items, tokens, calls and their
+  // retries, wall time, throughput, item latency percentiles.
   std::string summary(clock::duration elapsed) const;
 
  private:
@@ -56,6 +66,9 @@ class run_stats {
   std::uint64_t skipped_ = 0;
   std::uint64_t prompt_tokens_ = 0;
   std::uint64_t completion_tokens_ = 0;
+  std::uint64_t calls_ = 0;
+  std::uint64_t attempts_ = 0;
+  std::uint64_t rate_limited_ = 0;
   latency_histogram latencies_;
 };
 

@@ -27,6 +27,7 @@ struct call_result {
   std::string error;                    // why not, when !ok
   std::vector<std::string> more_texts;  // choices 1.. of a call with count > 1, when ok
   int attempts = 1;
+  int rate_limited = 0;   // attempts the endpoint answered with 429
   double latency_ms = 0;  // of the last attempt
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;

@@ -148,6 +148,28 @@ BOOST_AUTO_TEST_CASE(retry_after_is_a_floor_for_the_delay) {
   BOOST_TEST(effects.retries[0].delay.count() >= 5000);
 }
 
+BOOST_AUTO_TEST_CASE(a_finished_call_says_how_many_of_its_attempts_were_answered_429) {
+  dispatch_core core(small_options());
+  const auto id = dispatch_one(core, 1);
+  auto rejected = outcome(id, providers::outcome_kind::retryable);
+  rejected.outcome.http_status = 429;
+  BOOST_REQUIRE(feed(core, {rejected}).retries.size() == 1u);
+  core.retry_due(id);
+  // The 429 slowed the endpoint down: the retry goes out well after it.
+  BOOST_REQUIRE(total_tasks(core.dispatch(t0 + std::chrono::seconds(10)).batches) == 1u);
+  auto server_error = outcome(id, providers::outcome_kind::retryable);
+  server_error.outcome.http_status = 503;
+  BOOST_REQUIRE(feed(core, {server_error}).retries.size() == 1u);
+  core.retry_due(id);
+  BOOST_REQUIRE(total_tasks(core.dispatch(t0 + std::chrono::seconds(20)).batches) == 1u);
+  const auto effects = feed(core, {outcome(id, providers::outcome_kind::ok)});
+  BOOST_REQUIRE(effects.finished.calls.size() == 1u);
+  const auto& call = effects.finished.calls[0].result;
+  BOOST_TEST(call.ok);
+  BOOST_TEST(call.attempts == 3);
+  BOOST_TEST(call.rate_limited == 1);
+}
+
 BOOST_AUTO_TEST_CASE(final_failures_are_not_retried) {
   dispatch_core core(small_options());
   const auto id = dispatch_one(core, 1);

@@ -21,6 +21,8 @@ run_stats example_stats() {
   for (int i = 0; i < 4100; ++i) stats.record(item_status::ok, 9, 4, 800ms);
   for (int i = 0; i < 20; ++i) stats.record(item_status::partial, 30, 0, 1900ms);
   for (int i = 0; i < 3; ++i) stats.record(item_status::failed, 0, 0, 5s);
+  for (int i = 0; i < 4123; ++i) stats.record_call(1, 0);
+  stats.record_call(5, 3);  // one call needed four retries, three of them after a 429
   return stats;
 }
 
@@ -45,6 +47,9 @@ BOOST_AUTO_TEST_CASE(counts_items_by_status_and_sums_tokens) {
   BOOST_TEST(stats.completion_tokens() == 4100u * 4);
   BOOST_TEST(stats.latencies().count() == 4123u);
   BOOST_TEST(stats.elapsed(start + 3s) == run_stats::clock::duration(3s));
+  BOOST_TEST(stats.calls() == 4124u);
+  BOOST_TEST(stats.attempts() == 4128u);
+  BOOST_TEST(stats.rate_limited() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(progress_line_with_a_known_total) {
@@ -83,6 +88,7 @@ BOOST_AUTO_TEST_CASE(summary_reports_items_tokens_time_throughput_and_latency) {
   BOOST_TEST(text ==
              "items:      4123 (ok 4100, partial 20, failed 3, skipped 1)\n"
              "tokens:     53.9k (prompt 37.5k, completion 16.4k)\n"
+             "calls:      4124 (4 retries, 3 answered 429)\n"
              "wall time:  2.7s\n"
              "throughput: 1520 items/s, 19875 tokens/s\n"
              "latency:    p50 800ms, p95 800ms, p99 800ms\n");
@@ -101,6 +107,7 @@ BOOST_AUTO_TEST_CASE(summary_of_an_empty_run) {
   BOOST_TEST(stats.summary(0s) ==
              "items:      0 (ok 0, partial 0, failed 0, skipped 0)\n"
              "tokens:     0 (prompt 0, completion 0)\n"
+             "calls:      0 (no retries)\n"
              "wall time:  0.0ms\n"
              "throughput: 0.0 items/s, 0.0 tokens/s\n"
              "latency:    -\n");

@@ -48,8 +48,9 @@ http_run run_job(const temp_dir& dir, const std::string& job, int items, bool ec
   write_items(dir / "in.jsonl", items);
   http_run run;
   const auto start = std::chrono::steady_clock::now();
-  run.process = run_process(run_args(dir, "job.yaml", "in.jsonl", {"--no-progress"}), dir.path(),
-                            std::nullopt, std::chrono::seconds(60));
+  run.process =
+      run_process(run_args(dir, "job.yaml", "in.jsonl", {"--no-progress", "--stats", "stats.json"}),
+                  dir.path(), std::nullopt, std::chrono::seconds(60));
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   run.lines = read_jsonl(dir / "out.jsonl");
   BOOST_TEST(by_id(run.lines).size() == static_cast<std::size_t>(items));
@@ -120,6 +121,12 @@ BOOST_AUTO_TEST_CASE(rate_limited_items_wait_for_retry_after_and_all_end_ok) {
   for (const auto& line : run.lines) retried += line.at("nodes").at("call").at("attempts") > 1;
   BOOST_TEST(retried > 0);
   BOOST_TEST(run.seconds >= 1.0);
+  // The closing summary counts the retries and the 429s that caused them.
+  const auto stats = json::parse(read_file(dir / "stats.json"));
+  BOOST_TEST(stats.at("calls") == 12);
+  BOOST_TEST(stats.at("rate_limited").get<int>() > 0);
+  BOOST_TEST(stats.at("attempts").get<int>() >= 12 + stats.at("rate_limited").get<int>());
+  BOOST_TEST(run.process.err.find("answered 429") != std::string::npos, run.process.err);
 }
 
 BOOST_AUTO_TEST_CASE(flaky_500s_are_retried_until_ok) {
