@@ -67,22 +67,7 @@ void finish_if_complete(self_pointer self) {
   const auto now = clock::now();
   const auto elapsed = st.stats->elapsed(now);
   if (st.progress) st.progress->finish(*st.stats, now);
-  const auto ms = [](std::chrono::microseconds us) { return us.count() / 1000.0; };
-  run_report report;
-  report.ok = st.stats->ok();
-  report.partial = st.stats->partial();
-  report.failed = st.stats->failed();
-  report.skipped = st.stats->skipped();
-  report.prompt_tokens = st.stats->prompt_tokens();
-  report.completion_tokens = st.stats->completion_tokens();
-  report.calls = st.stats->calls();
-  report.attempts = st.stats->attempts();
-  report.rate_limited = st.stats->rate_limited();
-  report.wall_s = std::chrono::duration<double>(elapsed).count();
-  report.latency_p50_ms = ms(st.stats->latencies().percentile(0.5));
-  report.latency_p95_ms = ms(st.stats->latencies().percentile(0.95));
-  report.summary = st.stats->summary(elapsed);
-  report.error = st.error;
+  run_report report{*st.stats, elapsed, st.error};
   st.options.done->set_value(std::move(report));
   self->quit();
 }

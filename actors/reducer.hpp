@@ -3,6 +3,7 @@
 // asks the coordinator for the calls that became ready, and writes exactly one output
 // line per item when the item is settled.
 
+#include <chrono>
 #include <cstdint>
 #include <future>
 #include <memory>
@@ -19,20 +20,12 @@ namespace parallm::actors {
 
 // What the run came to, handed to whoever waits for it.
 struct run_report {
-  std::uint64_t ok = 0;
-  std::uint64_t partial = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t skipped = 0;
-  std::uint64_t prompt_tokens = 0;
-  std::uint64_t completion_tokens = 0;
-  std::uint64_t calls = 0;         // LLM calls that finished (ok or not)
-  std::uint64_t attempts = 0;      // their attempts, retries included
-  std::uint64_t rate_limited = 0;  // attempts answered 429
-  double wall_s = 0;               // from the reducer's start to the last line written
-  double latency_p50_ms = 0;
-  double latency_p95_ms = 0;
-  std::string summary;  // the closing summary for stderr
-  std::string error;    // the input could not be read, or the output not written
+  batch::run_stats stats;                     // counts, tokens, calls, latencies as they ended
+  batch::run_stats::clock::duration elapsed;  // from the reducer's start to the last line
+  std::string error;  // the input could not be read, or the output not written
+
+  double wall_s() const { return std::chrono::duration<double>(elapsed).count(); }
+  std::string summary() const { return stats.summary(elapsed); }
 };
 
 struct reducer_options {

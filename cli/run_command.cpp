@@ -107,19 +107,21 @@ std::shared_ptr<providers::http_engine> http_engine_for(const flow::graph& graph
 
 // --stats: the closing summary as one JSON object, for scripts and benchmarks.
 void write_stats(const std::string& path, const actors::run_report& report) {
+  const auto& s = report.stats;
+  const auto ms = [](std::chrono::microseconds us) { return us.count() / 1000.0; };
   const nlohmann::json stats{
-      {"ok", report.ok},
-      {"partial", report.partial},
-      {"failed", report.failed},
-      {"skipped", report.skipped},
-      {"prompt_tokens", report.prompt_tokens},
-      {"completion_tokens", report.completion_tokens},
-      {"calls", report.calls},
-      {"attempts", report.attempts},
-      {"rate_limited", report.rate_limited},
-      {"wall_s", report.wall_s},
-      {"latency_p50_ms", report.latency_p50_ms},
-      {"latency_p95_ms", report.latency_p95_ms},
+      {"ok", s.ok()},
+      {"partial", s.partial()},
+      {"failed", s.failed()},
+      {"skipped", s.skipped()},
+      {"prompt_tokens", s.prompt_tokens()},
+      {"completion_tokens", s.completion_tokens()},
+      {"calls", s.calls()},
+      {"attempts", s.attempts()},
+      {"rate_limited", s.rate_limited()},
+      {"wall_s", report.wall_s()},
+      {"latency_p50_ms", ms(s.latencies().percentile(0.5))},
+      {"latency_p95_ms", ms(s.latencies().percentile(0.95))},
       {"error", report.error.empty() ? nullptr : nlohmann::json(report.error)}};
   std::ofstream out(path, std::ios::trunc);
   out << stats.dump() << '\n';
@@ -129,7 +131,7 @@ void write_stats(const std::string& path, const actors::run_report& report) {
 int exit_status(const actors::run_report& report, bool interrupted) {
   if (!report.error.empty()) return exit_internal;
   if (interrupted) return exit_interrupted;
-  return report.failed + report.partial > 0 ? exit_some_failed : exit_ok;
+  return report.stats.failed() + report.stats.partial() > 0 ? exit_some_failed : exit_ok;
 }
 
 }  // namespace
@@ -201,7 +203,7 @@ int run_command(const run_args& args) {
 
   signals.on_first([coordinator] { caf::anon_send(coordinator, actors::stop_atom::value); });
   const auto report = result.get();
-  std::fputs(report.summary.c_str(), stderr);
+  std::fputs(report.summary().c_str(), stderr);
   if (args.stats_path) write_stats(*args.stats_path, report);
   if (!report.error.empty()) std::fprintf(stderr, "parallm: %s\n", report.error.c_str());
   const int status = exit_status(report, signals.interrupted());
