@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "providers/retry_after.hpp"
 #include "providers/rfc3339.hpp"
 
 namespace parallm::providers {
@@ -36,16 +37,36 @@ struct anthropic_bucket {
   bool any() const { return limit || remaining || reset; }
 };
 
-// Anthropic's reset is the instant the bucket is full again. Flooring now rounds the delay up,
-// so that the refill is never read faster than the server's. The delay is only as good as the
-// agreement between the two clocks.
-std::optional<std::chrono::milliseconds> delay_until(std::string_view text,
-                                                     std::chrono::system_clock::time_point now) {
+using std::chrono::milliseconds;
+
+// A wait of ms milliseconds, rounded up, as a bounded duration. The comparison comes before
+// the cast, so no value (1e300 included) is ever converted out of range.
+milliseconds bounded_wait(double ms) {
+  constexpr auto cap = static_cast<double>(max_retry_after.count());
+  if (!(ms > 0)) return milliseconds{0};
+  if (!(ms < cap)) return max_retry_after;
+  return milliseconds{static_cast<std::int64_t>(std::ceil(ms))};
+}
+
+// Milliseconds from now until the instant that many ms after the Unix epoch. Flooring now
+// rounds the delay up, so that a refill is never read faster than the server's. The delay is
+// only as good as the agreement between the two clocks.
+milliseconds wait_until_epoch_ms(double epoch_ms, std::chrono::system_clock::time_point now) {
+  const auto now_ms = std::chrono::floor<milliseconds>(now).time_since_epoch().count();
+  return bounded_wait(epoch_ms - static_cast<double>(now_ms));
+}
+
+// Anthropic's reset is the instant the bucket is full again.
+std::optional<milliseconds> delay_until(std::string_view text,
+                                        std::chrono::system_clock::time_point now) {
   const auto when = parse_rfc3339(trim(text));
   if (!when) return std::nullopt;
-  return std::max(*when - std::chrono::floor<std::chrono::milliseconds>(now),
-                  std::chrono::milliseconds{0});
+  return wait_until_epoch_ms(static_cast<double>(when->time_since_epoch().count()), now);
 }
+
+// A plain number this large is not a wait but a Unix time (2001 on, either unit).
+constexpr double unix_seconds_from = 1e9;
+constexpr double unix_milliseconds_from = 1e12;
 
 // Reads name into bucket when it is one of the bucket's headers, prefix naming the bucket
 // ("anthropic-ratelimit-requests-").
@@ -64,10 +85,13 @@ void read_anthropic(std::string_view name, std::string_view value, std::string_v
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_reset_duration(std::string_view text) {
+std::optional<milliseconds> parse_reset_duration(std::string_view text,
+                                                 std::chrono::system_clock::time_point now) {
   text = trim(text);
   if (auto plain = parse_number(text)) {
-    return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(*plain * 1000)));
+    if (*plain >= unix_milliseconds_from) return wait_until_epoch_ms(*plain, now);
+    if (*plain >= unix_seconds_from) return wait_until_epoch_ms(*plain * 1000, now);
+    return bounded_wait(*plain * 1000);
   }
   double total_ms = 0;
   bool any = false;
@@ -100,7 +124,7 @@ std::optional<std::chrono::milliseconds> parse_reset_duration(std::string_view t
     any = true;
   }
   if (!any) return std::nullopt;
-  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(total_ms)));
+  return bounded_wait(total_ms);
 }
 
 rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::string>>& headers,
@@ -115,13 +139,13 @@ rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::str
     } else if (name == "x-ratelimit-remaining-requests") {
       out.remaining_requests = parse_number(value);
     } else if (name == "x-ratelimit-reset-requests") {
-      out.reset_requests = parse_reset_duration(value);
+      out.reset_requests = parse_reset_duration(value, now);
     } else if (name == "x-ratelimit-limit-tokens") {
       out.limit_tokens = parse_number(value);
     } else if (name == "x-ratelimit-remaining-tokens") {
       out.remaining_tokens = parse_number(value);
     } else if (name == "x-ratelimit-reset-tokens") {
-      out.reset_tokens = parse_reset_duration(value);
+      out.reset_tokens = parse_reset_duration(value, now);
     } else {
       read_anthropic(name, value, "anthropic-ratelimit-requests-", now, requests);
       read_anthropic(name, value, "anthropic-ratelimit-tokens-", now, tokens);
@@ -129,6 +153,7 @@ rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::str
     }
   }
   if (requests.any()) {
+    out.anthropic = true;
     out.limit_requests = requests.limit;
     out.remaining_requests = requests.remaining;
     out.reset_requests = requests.reset;
@@ -144,6 +169,7 @@ rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::str
   // with another's values: a limit from one and a remaining from another describe no bucket.
   const auto& token_bucket = tokens.any() ? tokens : input_tokens;
   if (token_bucket.any()) {
+    out.anthropic = true;
     out.limit_tokens = token_bucket.limit;
     out.remaining_tokens = token_bucket.remaining;
     out.reset_tokens = token_bucket.reset;

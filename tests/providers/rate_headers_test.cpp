@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "providers/rate_headers.hpp"
+#include "providers/retry_after.hpp"
 
 using namespace parallm::providers;
 using std::chrono::milliseconds;
@@ -15,17 +16,54 @@ const std::chrono::system_clock::time_point now =
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(reset_durations_in_openai_notation) {
-  BOOST_TEST(parse_reset_duration("1s").value().count() == 1000);
-  BOOST_TEST(parse_reset_duration("20ms").value().count() == 20);
-  BOOST_TEST(parse_reset_duration("6m0s").value().count() == 360000);
-  BOOST_TEST(parse_reset_duration("1h2m3.5s").value().count() == 3723500);
-  BOOST_TEST(parse_reset_duration(" 0.25 ").value().count() == 250);
-  BOOST_TEST(parse_reset_duration("7").value().count() == 7000);
+  BOOST_TEST(parse_reset_duration("1s", now).value().count() == 1000);
+  BOOST_TEST(parse_reset_duration("20ms", now).value().count() == 20);
+  BOOST_TEST(parse_reset_duration("6m0s", now).value().count() == 360000);
+  BOOST_TEST(parse_reset_duration("0h2m3.5s", now).value().count() == 123500);
+  BOOST_TEST((parse_reset_duration("1h2m3.5s", now).value() == max_retry_after));
+  BOOST_TEST(parse_reset_duration(" 0.25 ", now).value().count() == 250);
+  BOOST_TEST(parse_reset_duration("7", now).value().count() == 7000);
+}
+
+BOOST_AUTO_TEST_CASE(plain_numbers_that_are_unix_times_give_the_delay_until_then) {
+  // now is 1704067200 s after the epoch.
+  BOOST_TEST(parse_reset_duration("1704067230", now).value().count() == 30000);
+  BOOST_TEST(parse_reset_duration("1704067230.25", now).value().count() == 30250);
+  BOOST_TEST(parse_reset_duration("1704067230000", now).value().count() == 30000);
+  BOOST_TEST(parse_reset_duration("1704067200001", now).value().count() == 1);
+  // Already passed: the bucket is full.
+  BOOST_TEST(parse_reset_duration("1704067100", now).value().count() == 0);
+  BOOST_TEST(parse_reset_duration("1000000000", now).value().count() == 0);
+  // Just below the Unix range it is still a wait, bounded like any other.
+  BOOST_TEST(parse_reset_duration("999999999", now).value() == max_retry_after);
+}
+
+BOOST_AUTO_TEST_CASE(every_reset_is_bounded_like_retry_after) {
+  // A Unix time months away, a huge duration, an exponent out of any integer's range: none
+  // may stall the run for longer than Retry-After can, nor overflow on the way (UBSan).
+  for (const auto* huge : {"1732250000", "1732250000000", "100000000h", "1e300",
+                           "99999999999999999999s", "3000000h2000000m", "59m61s"}) {
+    const auto reset = parse_reset_duration(huge, now);
+    BOOST_TEST(reset.has_value(), huge);
+    if (reset) BOOST_TEST((reset.value() == max_retry_after), huge);
+  }
+  BOOST_TEST(parse_reset_duration("59m59s", now).value().count() == 3599000);
+  const auto h =
+      read_rate_headers({{"x-ratelimit-remaining-requests", "0"},
+                         {"x-ratelimit-reset-requests", "1732250000"},
+                         {"x-ratelimit-reset-tokens", "100000000h"},
+                         {"anthropic-ratelimit-input-tokens-reset", "9999-12-31T23:59:59Z"}},
+                        now);
+  BOOST_TEST((h.reset_requests.value() == max_retry_after));
+  BOOST_TEST((h.reset_tokens.value() == max_retry_after));
+  const auto anthropic = read_rate_headers(
+      {{"anthropic-ratelimit-requests-reset", "9999-12-31T23:59:59.999+23:59"}}, now);
+  BOOST_TEST((anthropic.reset_requests.value() == max_retry_after));
 }
 
 BOOST_AUTO_TEST_CASE(garbage_durations_are_unset) {
-  for (const auto* bad : {"", "s", "1x", "-1s", "1s2", "ms", "1.2.3s", "abc"}) {
-    BOOST_TEST(!parse_reset_duration(bad).has_value(), bad);
+  for (const auto* bad : {"", "s", "1x", "-1s", "1s2", "ms", "1.2.3s", "abc", "1e300ms"}) {
+    BOOST_TEST(!parse_reset_duration(bad, now).has_value(), bad);
   }
 }
 
