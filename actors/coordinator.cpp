@@ -1,10 +1,14 @@
 #include "actors/coordinator.hpp"
 
+#include <chrono>
 #include <optional>
+#include <string>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+
+#include "batch/human_format.hpp"
 
 namespace parallm::actors {
 namespace {
@@ -23,10 +27,22 @@ struct coordinator_state {
 
 using self_pointer = coordinator_actor::stateful_pointer<coordinator_state>;
 
+// Tells the reducer, which owns stderr, what holds calls back for long, or that nothing does.
+void tell_hold(self_pointer self, dispatch_core::clock::time_point now) {
+  std::string note;
+  if (const auto& hold = self->state.core->long_hold_now()) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(hold->until - now);
+    note = batch::hold_note(hold->source, std::chrono::system_clock::now() + left);
+  }
+  self->send(self->state.reducer, held_atom::value, std::move(note));
+}
+
 void send_tasks(self_pointer self) {
   auto& st = self->state;
   const auto now = dispatch_core::clock::now();
   auto plan = st.core->dispatch(now);
+  if (plan.hold_changed) tell_hold(self, now);
   for (auto& [worker, batch] : plan.batches) {
     self->send(st.workers[worker], tasks_atom::value, std::move(batch));
   }

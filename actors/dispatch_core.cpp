@@ -61,7 +61,8 @@ std::size_t dispatch_core::pending() const {
 }
 
 std::deque<std::uint64_t> dispatch_core::release(std::size_t room, clock::time_point now,
-                                                 std::optional<clock::time_point>& wake_at) {
+                                                 std::optional<clock::time_point>& wake_at,
+                                                 std::optional<long_hold>& longest) {
   std::deque<std::uint64_t> ready;
   // Endpoints take turns, so a slow (rate-limited) one does not starve the others.
   for (std::size_t turn = 0; turn < endpoints_.size() && ready.size() < room; ++turn) {
@@ -70,8 +71,12 @@ std::deque<std::uint64_t> dispatch_core::release(std::size_t room, clock::time_p
       const auto id = e.pending.front();
       const auto tokens = tasks_.at(id).estimated_tokens;
       if (!e.limiter.try_acquire(tokens, now)) {
-        const auto at = e.limiter.next_ready(tokens, now);
+        const auto held = e.limiter.holding(tokens, now);
+        const auto at = held ? held->until : now;
         if (!wake_at || at < *wake_at) wake_at = at;
+        if (held && (!longest || held->until > longest->until)) {
+          longest = long_hold{std::string(e.limiter.name(held->cause)), held->until};
+        }
         break;
       }
       e.pending.pop_front();
@@ -87,7 +92,9 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
   std::size_t room = 0;
   for (const auto& w : workers_) room += w.credit;
   if (room == 0) return plan;
-  auto ready = release(room, now, plan.wake_at);
+  std::optional<long_hold> longest;
+  auto ready = release(room, now, plan.wake_at, longest);
+  plan.hold_changed = note_hold(std::move(longest), now);
   // Round-robin over workers so that equal workers get equal shares of a burst.
   auto& out = plan.batches;
   std::size_t idle_rounds = 0;
@@ -116,6 +123,21 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
     slot.credit -= static_cast<std::uint32_t>(n);
   }
   return plan;
+}
+
+bool dispatch_core::note_hold(std::optional<long_hold> longest, clock::time_point now) {
+  if (longest && longest->until - now <= options_.long_hold_after) longest.reset();
+  if (!longest) {
+    const bool was = hold_.has_value();
+    hold_.reset();
+    return was;
+  }
+  // A pacing limit moves its time on with every call it lets go: a second's drift is no news.
+  const bool news = !hold_ || hold_->source != longest->source ||
+                    longest->until - hold_->until >= std::chrono::seconds{1} ||
+                    hold_->until - longest->until >= std::chrono::seconds{1};
+  if (news) hold_ = std::move(longest);
+  return news;
 }
 
 void dispatch_core::report_to_limiter(const task_record& record, const attempt_result& result,

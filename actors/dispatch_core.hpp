@@ -9,6 +9,7 @@
 #include <deque>
 #include <optional>
 #include <random>
+#include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -33,11 +34,21 @@ class dispatch_core {
     std::vector<providers::rate_limiter::options> endpoints;
     std::vector<std::uint32_t> node_endpoint;         // node index -> endpoint; default 0
     std::vector<std::optional<int>> node_max_tokens;  // for the token estimate of a call
+    // A rate limit holding calls back longer than this is told to the user.
+    clock::duration long_hold_after = std::chrono::seconds{10};
+  };
+
+  // What holds calls back for long: "limits.rpm", "429 backoff" or a header's name, and until
+  // when.
+  struct long_hold {
+    std::string source;
+    clock::time_point until;
   };
 
   struct dispatch_plan {
     std::vector<std::pair<std::size_t, task_batch>> batches;  // (worker index, its batch)
     std::optional<clock::time_point> wake_at;  // a rate limit holds calls back until then
+    bool hold_changed = false;                 // long_hold_now() is news to the user
   };
 
   struct retry_request {
@@ -74,6 +85,8 @@ class dispatch_core {
 
   std::size_t pending() const;
   std::size_t in_flight() const { return tasks_.size(); }
+  // The long hold the last dispatch found, if any: the latest over all endpoints.
+  const std::optional<long_hold>& long_hold_now() const { return hold_; }
 
  private:
   struct task_record {
@@ -100,7 +113,10 @@ class dispatch_core {
                          clock::time_point now);
   // Takes up to `room` tasks the rate limits let go now, oldest first per endpoint.
   std::deque<std::uint64_t> release(std::size_t room, clock::time_point now,
-                                    std::optional<clock::time_point>& wake_at);
+                                    std::optional<clock::time_point>& wake_at,
+                                    std::optional<long_hold>& longest);
+  // Keeps what the user was told of in step with what holds now; true when that changed.
+  bool note_hold(std::optional<long_hold> longest, clock::time_point now);
 
   options options_;
   std::mt19937_64 rng_;
@@ -114,6 +130,7 @@ class dispatch_core {
   std::vector<endpoint> endpoints_;
   std::size_t next_endpoint_ = 0;
   std::unordered_map<std::uint64_t, task_record> tasks_;
+  std::optional<long_hold> hold_;
 };
 
 }  // namespace parallm::actors

@@ -8,6 +8,7 @@
 //                      reducer ──▶ output lines
 
 #include <cstdint>
+#include <string>
 
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -29,11 +30,10 @@ using reader_actor = caf::typed_actor<caf::replies_to<want_atom, std::uint64_t>:
 using dispatcher_actor = caf::typed_actor<caf::reacts_to<calls_atom, call_batch>,
                                           caf::reacts_to<released_atom, std::uint64_t>>;
 
-using reducer_actor =
-    caf::typed_actor<caf::reacts_to<attach_atom, dispatcher_actor>,
-                     caf::reacts_to<admit_atom, item_batch>,
-                     caf::reacts_to<finished_atom, finished_batch>,
-                     caf::reacts_to<input_end_atom, std::uint64_t>, caf::reacts_to<tick_atom>>;
+using reducer_actor = caf::typed_actor<
+    caf::reacts_to<attach_atom, dispatcher_actor>, caf::reacts_to<admit_atom, item_batch>,
+    caf::reacts_to<finished_atom, finished_batch>, caf::reacts_to<input_end_atom, std::uint64_t>,
+    caf::reacts_to<tick_atom>, caf::reacts_to<held_atom, std::string>>;
 
 using coordinator_actor = caf::typed_actor<
     caf::reacts_to<join_atom, worker_actor, std::uint32_t>,

@@ -34,6 +34,8 @@ using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using delayed_atom = caf::atom_constant<caf::atom("delayed")>;
+// What holds calls back for long (batch::hold_note), or "" once nothing does.
+using held_atom = caf::atom_constant<caf::atom("held")>;
 
 // An input line as admitted into the run. seq numbers admitted items 0, 1, 2, ... in input
 // order; an item with an error is written out as failed without running.

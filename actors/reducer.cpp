@@ -1,6 +1,7 @@
 #include "actors/reducer.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <unordered_map>
 
@@ -145,6 +146,18 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
       [=](input_end_atom, std::uint64_t admitted) {
         self->state.expected = admitted;
         finish_if_complete(self);
+      },
+      [=](held_atom, std::string& note) {
+        auto& st = self->state;
+        if (!note.empty()) {
+          const auto line = "parallm: rate limit: calls " + note + "\n";
+          if (st.progress) {
+            st.progress->log(line);
+          } else {
+            std::fputs(line.c_str(), stderr);
+          }
+        }
+        if (st.progress) st.progress->set_hold(std::move(note));
       },
       [=](tick_atom) {
         self->state.progress->update(*self->state.stats, clock::now());

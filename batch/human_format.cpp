@@ -59,4 +59,16 @@ std::string format_rate(double per_second) {
   return compact_count(static_cast<std::uint64_t>(per_second + 0.5));
 }
 
+std::string hold_note(std::string_view source, std::chrono::system_clock::time_point until) {
+  using namespace std::chrono;
+  const auto since_midnight = floor<seconds>(until) - floor<days>(until);
+  const hh_mm_ss<seconds> time{since_midnight};
+  char clock[16];
+  std::snprintf(clock, sizeof clock, "%02d:%02d:%02d", static_cast<int>(time.hours().count()),
+                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()));
+  std::string note = "held by ";
+  note.append(source).append(" until ").append(clock).append(" UTC");
+  return note;
+}
+
 }  // namespace parallm::batch

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace parallm::batch {
 
@@ -18,5 +19,9 @@ std::string format_eta(std::chrono::seconds d);
 
 // Per-second rate: 3.5 below 100, whole numbers above, compact beyond 100000 (152.0k).
 std::string format_rate(double per_second);
+
+// A rate limit holding calls back, for the progress line and the log: "held by
+// x-ratelimit-reset-requests until 03:12:45 UTC". source names the limit or header.
+std::string hold_note(std::string_view source, std::chrono::system_clock::time_point until);
 
 }  // namespace parallm::batch

@@ -33,8 +33,18 @@ void progress_display::finish(const run_stats& stats, clock::time_point now) {
   std::fflush(out_);
 }
 
+void progress_display::log(std::string_view line) {
+  if (tty_ && drawn_) {
+    std::fputs("\r\x1b[K", out_);
+    drawn_ = false;  // redraw at the next update, not an interval later
+  }
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
 void progress_display::draw(const run_stats& stats, clock::time_point now) {
   auto line = stats.progress_line(total_, stats.elapsed(now));
+  if (!hold_.empty()) line.append(" | ").append(hold_);
   drawn_ = true;
   last_draw_ = now;
   if (!tty_) {

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <string>
+#include <string_view>
 
 #include "batch/run_stats.hpp"
 
@@ -30,6 +32,14 @@ class progress_display {
   // Draws the final state and ends the line, so that what follows starts on its own line.
   void finish(const run_stats& stats, clock::time_point now);
 
+  // What holds the run back (human_format's hold_note), shown at the end of the line from
+  // the next draw on; empty when nothing does.
+  void set_hold(std::string note) { hold_ = std::move(note); }
+
+  // A line of its own (a log message, with its newline) that does not smear the live line:
+  // on a terminal the live line is cleared first and redrawn at the next update.
+  void log(std::string_view line);
+
  private:
   void draw(const run_stats& stats, clock::time_point now);
 
@@ -40,6 +50,7 @@ class progress_display {
   clock::duration interval_;
   bool drawn_ = false;
   clock::time_point last_draw_{};
+  std::string hold_;
 };
 
 }  // namespace parallm::batch

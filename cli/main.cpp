@@ -22,7 +22,9 @@ void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& 
       ->check(CLI::Range(1, 100000));
   app.add_flag("--ordered", args.ordered, "Write output lines in input order");
   app.add_flag("--resume", args.resume, "Skip ids already in the output file and append the rest");
-  app.add_flag("--progress", progress, "Live progress line on stderr (default on a terminal)");
+  app.add_flag("--progress", progress,
+               "Live progress line on stderr (default on a terminal); it names a rate limit that "
+               "holds calls back");
   app.add_flag("--no-progress", no_progress, "No progress line");
   app.add_option("--set", args.overrides, "Override a job setting: KEY=VALUE (repeatable)");
   app.add_option("--provider", args.provider,

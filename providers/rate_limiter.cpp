@@ -43,7 +43,12 @@ constexpr std::uint64_t default_completion_tokens = 256;
 // and a full model lets only `limit` go at once, as the server does.
 // Without a limit the reset may end a fixed window: what is left is spread until the reset and
 // nothing left pauses until it.
-void pace(pacer& bucket, clock::time_point& until, clock::time_point& paused_until,
+struct pause {
+  clock::time_point& until;
+  rate_limiter::hold_cause& cause;
+};
+
+void pace(pacer& bucket, clock::time_point& until, pause paused, rate_limiter::hold_cause cause,
           std::optional<double> limit, std::optional<double> remaining,
           std::optional<std::chrono::milliseconds> reset, clock::time_point now) {
   if (!remaining || !reset || reset->count() <= 0) return;
@@ -59,15 +64,14 @@ void pace(pacer& bucket, clock::time_point& until, clock::time_point& paused_unt
     return;
   }
   if (*remaining < 1) {
-    paused_until = std::max(paused_until, now + *reset);
+    if (now + *reset > paused.until) {
+      paused.until = now + *reset;
+      paused.cause = cause;
+    }
     return;
   }
   bucket.set(*remaining / seconds, 1);
   until = now + *reset;
-}
-
-clock::time_point later(clock::time_point t, const pacer& bucket, double cost) {
-  return bucket.engaged() ? std::max(t, bucket.ready_at(cost)) : t;
 }
 
 }  // namespace
@@ -91,19 +95,43 @@ bool rate_limiter::acquire_engaged(std::uint64_t estimated_tokens, clock::time_p
   return true;
 }
 
-clock::time_point rate_limiter::next_ready(std::uint64_t estimated_tokens,
-                                           clock::time_point now) const {
+std::optional<rate_limiter::hold> rate_limiter::holding(std::uint64_t estimated_tokens,
+                                                        clock::time_point now) const {
   const auto tokens = static_cast<double>(estimated_tokens);
-  auto ready = std::max(now, paused_until_);
-  ready = later(ready, rpm_, 1);
-  ready = later(ready, tpm_, tokens);
-  ready = later(ready, adaptive_, 1);
+  hold latest{paused_by_, std::max(now, paused_until_)};
+  const auto consider = [&](const pacer& bucket, double cost, hold_cause cause,
+                            clock::time_point until = clock::time_point::max()) {
+    if (!bucket.engaged()) return;
+    const auto at = std::min(bucket.ready_at(cost), until);
+    if (at > latest.until) latest = {cause, at};
+  };
+  consider(rpm_, 1, hold_cause::rpm);
+  consider(tpm_, tokens, hold_cause::tpm);
+  consider(adaptive_, 1, hold_cause::backoff);
   // A fixed window's pacing holds until its reset, no longer.
   if (now < header_requests_until_)
-    ready = std::max(ready, std::min(later(now, header_requests_, 1), header_requests_until_));
+    consider(header_requests_, 1, hold_cause::requests_header, header_requests_until_);
   if (now < header_tokens_until_)
-    ready = std::max(ready, std::min(later(now, header_tokens_, tokens), header_tokens_until_));
-  return ready;
+    consider(header_tokens_, tokens, hold_cause::tokens_header, header_tokens_until_);
+  if (latest.until <= now) return std::nullopt;
+  return latest;
+}
+
+std::string_view rate_limiter::name(hold_cause cause) const {
+  switch (cause) {
+    case hold_cause::rpm:
+      return "limits.rpm";
+    case hold_cause::tpm:
+      return "limits.tpm";
+    case hold_cause::backoff:
+      return "429 backoff";
+    case hold_cause::requests_header:
+      return anthropic_headers_ ? "anthropic-ratelimit-requests-reset"
+                                : "x-ratelimit-reset-requests";
+    case hold_cause::tokens_header:
+      break;
+  }
+  return anthropic_headers_ ? "anthropic-ratelimit-tokens-reset" : "x-ratelimit-reset-tokens";
 }
 
 void rate_limiter::refresh_engaged(clock::time_point now) {
@@ -145,10 +173,12 @@ void rate_limiter::on_rate_limited(clock::time_point sent_at, clock::time_point 
 
 void rate_limiter::on_rate_headers(const rate_headers& headers, clock::time_point now) {
   if (!opts_.adaptive) return;
-  pace(header_requests_, header_requests_until_, paused_until_, headers.limit_requests,
-       headers.remaining_requests, headers.reset_requests, now);
-  pace(header_tokens_, header_tokens_until_, paused_until_, headers.limit_tokens,
-       headers.remaining_tokens, headers.reset_tokens, now);
+  anthropic_headers_ = headers.anthropic;
+  const pause paused{paused_until_, paused_by_};
+  pace(header_requests_, header_requests_until_, paused, hold_cause::requests_header,
+       headers.limit_requests, headers.remaining_requests, headers.reset_requests, now);
+  pace(header_tokens_, header_tokens_until_, paused, hold_cause::tokens_header,
+       headers.limit_tokens, headers.remaining_tokens, headers.reset_tokens, now);
   refresh_engaged(now);
 }
 

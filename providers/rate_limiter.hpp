@@ -38,8 +38,27 @@ class rate_limiter {
     return acquire_engaged(estimated_tokens, now);
   }
 
+  // What holds a call back: the job's limits, the 429 backoff, or one of the endpoint's
+  // rate-limit headers.
+  enum class hold_cause { rpm, tpm, backoff, requests_header, tokens_header };
+  struct hold {
+    hold_cause cause = hold_cause::rpm;
+    clock::time_point until;
+  };
+
+  // Why and until when a task of that many tokens must wait (the latest of everything that
+  // holds it back); nullopt when try_acquire() would say yes now.
+  std::optional<hold> holding(std::uint64_t estimated_tokens, clock::time_point now) const;
+
   // When try_acquire() will next say yes for that many tokens (now when it would now).
-  clock::time_point next_ready(std::uint64_t estimated_tokens, clock::time_point now) const;
+  clock::time_point next_ready(std::uint64_t estimated_tokens, clock::time_point now) const {
+    const auto held = holding(estimated_tokens, now);
+    return held ? held->until : now;
+  }
+
+  // What to call a cause in a message: "limits.rpm", "429 backoff", or the header whose reset
+  // decides the wait ("x-ratelimit-reset-requests", "anthropic-ratelimit-tokens-reset").
+  std::string_view name(hold_cause cause) const;
 
   // From the usage a call reported: positive when it used more tokens than estimated.
   void correct_tokens(std::int64_t actual_minus_estimate);
@@ -75,6 +94,8 @@ class rate_limiter {
   clock::time_point header_requests_until_{};
   clock::time_point header_tokens_until_{};
   clock::time_point paused_until_{};
+  hold_cause paused_by_ = hold_cause::requests_header;
+  bool anthropic_headers_ = false;  // which vendor's headers name the header causes
   sliding_count sent_;
   double rate_ = unlimited;
   double cut_from_ = unlimited;  // the rate that drew the last 429

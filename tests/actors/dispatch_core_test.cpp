@@ -276,3 +276,59 @@ BOOST_AUTO_TEST_CASE(a_429_slows_an_adaptive_endpoint_down) {
   BOOST_TEST(total_tasks(again.batches) < 40u);
   BOOST_TEST(again.wake_at.has_value());
 }
+
+BOOST_AUTO_TEST_CASE(a_limit_that_holds_calls_for_long_is_news_once_and_until_it_ends) {
+  auto opts = small_options();
+  opts.endpoints.push_back({2, 0, false});  // rpm 2: one call every 30 s
+  dispatch_core core(opts);
+  core.add_worker(8);
+  core.add_calls(calls_for(0, 3));
+  const auto first = core.dispatch(t0);
+  BOOST_TEST(total_tasks(first.batches) == 1u);
+  BOOST_TEST(first.hold_changed);
+  BOOST_REQUIRE(core.long_hold_now().has_value());
+  BOOST_TEST(core.long_hold_now()->source == "limits.rpm");
+  BOOST_TEST((core.long_hold_now()->until == *first.wake_at));
+  BOOST_TEST(std::chrono::duration<double>(core.long_hold_now()->until - t0).count() == 30.0,
+             boost::test_tools::tolerance(1e-6));
+  // Asked again while the same hold stands: no news.
+  BOOST_TEST(!core.dispatch(t0 + std::chrono::seconds(5)).hold_changed);
+  // 25 s later the hold has 5 s left: too short to tell, so it is over for the user.
+  const auto short_left = core.dispatch(t0 + std::chrono::seconds(25));
+  BOOST_TEST(short_left.hold_changed);
+  BOOST_TEST(!core.long_hold_now().has_value());
+  // The next call goes and the next hold is 30 s again: news.
+  const auto second = core.dispatch(*first.wake_at);
+  BOOST_TEST(total_tasks(second.batches) == 1u);
+  BOOST_TEST(second.hold_changed);
+  BOOST_TEST(core.long_hold_now().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_short_hold_is_not_news_and_a_header_pause_is_named) {
+  auto opts = small_options();
+  opts.endpoints.push_back({60, 0, false});  // one a second: never a long hold
+  dispatch_core core(opts);
+  core.add_worker(8);
+  core.add_calls(calls_for(0, 3));
+  BOOST_TEST(!core.dispatch(t0).hold_changed);
+  BOOST_TEST(!core.long_hold_now().has_value());
+
+  auto adaptive = small_options();
+  adaptive.endpoints.push_back({0, 0, true});
+  dispatch_core paused(adaptive);
+  const auto id = dispatch_one(paused, 4);
+  paused.add_calls(calls_for(1, 2));
+  actors::attempt_result r = outcome(id, providers::outcome_kind::ok);
+  r.rate.remaining_requests = 0;
+  r.rate.reset_requests = std::chrono::minutes(20);
+  actors::result_batch batch;
+  batch.results.push_back(std::move(r));
+  dispatch_core::result_effects effects;
+  paused.on_results(std::move(batch), t0, effects);
+  const auto plan = paused.dispatch(t0);
+  BOOST_TEST(total_tasks(plan.batches) == 0u);
+  BOOST_TEST(plan.hold_changed);
+  BOOST_REQUIRE(paused.long_hold_now().has_value());
+  BOOST_TEST(paused.long_hold_now()->source == "x-ratelimit-reset-requests");
+  BOOST_TEST((paused.long_hold_now()->until == t0 + std::chrono::minutes(20)));
+}

@@ -40,3 +40,12 @@ BOOST_AUTO_TEST_CASE(rates_keep_a_decimal_only_when_small) {
   BOOST_TEST(format_rate(152'000) == "152.0k");
   BOOST_TEST(format_rate(-1) == "0.0");
 }
+
+BOOST_AUTO_TEST_CASE(a_hold_names_its_source_and_the_utc_time_it_ends) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> until = sys_days{November / 22 / 2024} + 3h + 12min + 45s + 900ms;
+  BOOST_TEST(hold_note("x-ratelimit-reset-requests", until) ==
+             "held by x-ratelimit-reset-requests until 03:12:45 UTC");
+  BOOST_TEST(hold_note("429 backoff", sys_days{January / 1 / 2024}) ==
+             "held by 429 backoff until 00:00:00 UTC");
+}

@@ -100,3 +100,30 @@ BOOST_AUTO_TEST_CASE(a_memory_stream_is_not_a_terminal) {
   BOOST_TEST(!progress_display::is_terminal(out.file()));
   BOOST_TEST(progress_display::terminal_width(out.file()) == 0u);
 }
+
+BOOST_AUTO_TEST_CASE(a_hold_shows_at_the_end_of_the_line_until_cleared) {
+  memory_stream out;
+  const run_stats stats(start);
+  progress_display display(out.file(), false, 0, 0, 1s);
+  display.set_hold("held by limits.rpm until 03:12:45 UTC");
+  BOOST_TEST(display.update(stats, start));
+  display.set_hold("");
+  BOOST_TEST(display.update(stats, start + 1s));
+  const auto line = stats.progress_line(0, 0s);
+  BOOST_TEST(out.text() == line + " | held by limits.rpm until 03:12:45 UTC\n" + line + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(a_log_line_clears_the_live_line_and_the_next_update_redraws) {
+  memory_stream out;
+  const run_stats stats(start);
+  progress_display display(out.file(), true, 0);
+  BOOST_TEST(display.update(stats, start));
+  display.log("parallm: rate limit: calls held by limits.rpm until 03:12:45 UTC\n");
+  // Within the interval, yet drawn again: the log line took the live line's place.
+  BOOST_TEST(display.update(stats, start + 1ms));
+  const auto text = out.text();
+  const auto logged = text.find(
+      "\r\x1b[Kparallm: rate limit: calls held by limits.rpm until "
+      "03:12:45 UTC\n\r");
+  BOOST_TEST(logged != std::string::npos);
+}

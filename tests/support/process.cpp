@@ -81,6 +81,10 @@ process_result child_process::wait(std::chrono::milliseconds limit) {
   return result;
 }
 
+std::string child_process::err_so_far() const {
+  return read_file(err_path_);
+}
+
 process_result run_process(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                            const std::optional<std::filesystem::path>& stdin_path,
                            std::chrono::milliseconds limit) {

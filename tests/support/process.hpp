@@ -29,6 +29,8 @@ class child_process {
   child_process& operator=(const child_process&) = delete;
 
   void signal(int sig);
+  // What the child wrote to stderr so far.
+  std::string err_so_far() const;
   // Waits at most `limit`; kills the child (SIGKILL) when it is exceeded.
   process_result wait(std::chrono::milliseconds limit = std::chrono::seconds(60));
 
