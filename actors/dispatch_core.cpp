@@ -187,6 +187,7 @@ void dispatch_core::finish(task_record& record, attempt_result& result, result_e
   call.latency_ms = result.latency_ms;
   call.prompt_tokens = result.outcome.prompt_tokens;
   call.completion_tokens = result.outcome.completion_tokens;
+  call.finish_reason = std::move(result.outcome.finish_reason);
   if (call.ok) {
     call.text = std::move(result.outcome.text);
     call.more_texts = std::move(result.outcome.more_texts);

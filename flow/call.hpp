@@ -26,6 +26,7 @@ struct call_result {
   std::string text;                     // the completion, when ok
   std::string error;                    // why not, when !ok
   std::vector<std::string> more_texts;  // choices 1.. of a call with count > 1, when ok
+  std::string finish_reason;            // the answer's, empty when it gave none
   int attempts = 1;
   int rate_limited = 0;   // attempts the endpoint answered with 429
   double latency_ms = 0;  // of the last attempt

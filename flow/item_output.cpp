@@ -50,7 +50,12 @@ void item_run::write_node(std::string& line, node_index node) const {
                        static_cast<std::uint64_t>(std::llround(std::max(state.latency_ms, 0.0))));
     line += ",\"usage\":";
     append_usage(line, state.prompt_tokens, state.completion_tokens);
-    line += '}';
+    line += "},\"finish_reason\":";
+    if (state.finish_reason.empty()) {
+      line += "null";
+    } else {
+      append_json_string(line, state.finish_reason);
+    }
   }
   if (state.status != item_status::ok) {
     line += ",\"error\":";

@@ -54,6 +54,24 @@ void item_run::start(std::vector<call_request>& out) {
   }
 }
 
+namespace {
+
+bool normal_stop(const std::string& reason) {
+  return reason.empty() || reason == "stop";
+}
+
+}  // namespace
+
+void item_run::note_finish_reason(node_state& state, std::uint32_t element, std::string reason) {
+  const bool first = state.received == 0;
+  const bool replaces = normal_stop(state.finish_reason)
+                            ? !normal_stop(reason) || state.finish_reason.empty()
+                            : !normal_stop(reason) && element < state.finish_element;
+  if (!first && !replaces) return;
+  state.finish_reason = std::move(reason);
+  state.finish_element = element;
+}
+
 void item_run::complete(node_index node, std::uint32_t element, call_result result,
                         std::vector<call_request>& out) {
   if (node >= nodes_.size()) return;
@@ -78,6 +96,7 @@ void item_run::complete(node_index node, std::uint32_t element, call_result resu
       }
     }
   }
+  note_finish_reason(state, element, std::move(result.finish_reason));
   ++state.received;
   state.attempts += result.attempts;
   state.latency_ms = std::max(state.latency_ms, result.latency_ms);

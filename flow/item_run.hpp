@@ -55,6 +55,7 @@ class item_run {
   void run_reduce(node_index node);
   bool run_reduce_call(node_index node, std::vector<call_request>& out);
   void finish_list(node_index node);
+  static void note_finish_reason(node_state& state, std::uint32_t element, std::string reason);
   void settle(node_index node, std::vector<call_request>& out);
   bool fail_if_upstream_failed(node_index node);
   bool fail_if_render_failed(node_index node, bool rendered, const text_template& text,

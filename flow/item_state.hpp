@@ -33,6 +33,10 @@ struct item_run::node_state {
   double latency_ms = 0;
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
+  // Why the model stopped: a single call's finish_reason; of several calls, that of the first
+  // (by element) which did not stop normally, so a truncated sample shows.
+  std::string finish_reason;
+  std::uint32_t finish_element = 0;  // the element finish_reason came from
   nlohmann::json output;
   std::string error;  // why the node failed, or which branches a partial node lost
   std::vector<element> elements;

@@ -17,6 +17,9 @@ struct call_outcome {
   std::string text;                     // the completion, when ok
   std::vector<std::string> more_texts;  // choices 1.. when the request asked for "n" > 1
   std::string error;  // a one-line reason, when not ok (never contains an API key)
+  // Why the model stopped, in OpenAI's words ("stop", "length", "content_filter", ...);
+  // empty when the answer did not say.
+  std::string finish_reason;
   int http_status = 0;
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;

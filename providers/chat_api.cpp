@@ -110,11 +110,38 @@ void fail(call_outcome& outcome, outcome_kind kind, std::string error) {
   outcome.error = std::move(error);
 }
 
-const json* message_content(const json& choice) {
-  const auto message = choice.is_object() ? choice.find("message") : choice.end();
+const json* message_field(const json& choice, const char* key) {
+  if (!choice.is_object()) return nullptr;
+  const auto message = choice.find("message");
   if (message == choice.end() || !message->is_object()) return nullptr;
-  const auto found = message->find("content");
+  const auto found = message->find(key);
   return found != message->end() && found->is_string() ? &*found : nullptr;
+}
+
+std::string string_at(const json& object, const char* key) {
+  if (!object.is_object()) return {};
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+// The choices' reason to stop: the first that is not a normal "stop", so that one truncated
+// choice among n is not hidden by the others.
+std::string finish_reason_of(const json& choices) {
+  std::string reason;
+  for (const auto& choice : choices) {
+    auto one = string_at(choice, "finish_reason");
+    if (reason.empty() || (reason == "stop" && !one.empty())) reason = std::move(one);
+  }
+  return reason;
+}
+
+// Anthropic's stop_reason in OpenAI's words, so that one field means one thing whatever the
+// provider; a reason OpenAI has no word for is kept as it is.
+std::string openai_finish_reason(const std::string& stop_reason) {
+  if (stop_reason == "end_turn" || stop_reason == "stop_sequence") return "stop";
+  if (stop_reason == "max_tokens") return "length";
+  if (stop_reason == "tool_use") return "tool_calls";
+  return stop_reason;
 }
 
 void read_openai(const json& body, call_outcome& outcome) {
@@ -123,10 +150,17 @@ void read_openai(const json& body, call_outcome& outcome) {
     fail(outcome, outcome_kind::final, "unexpected response: no choices[0].message.content");
     return;
   }
+  outcome.finish_reason = finish_reason_of(*choices);
   std::vector<std::string> texts;
   for (std::size_t i = 0; i < choices->size(); ++i) {
-    const auto* content = message_content((*choices)[i]);
+    const auto* content = message_field((*choices)[i], "content");
     if (content == nullptr) {
+      // A refusal comes with a null content: the model answered, and will answer the same
+      // way again, so it is a final failure that says what the model said.
+      if (const auto* refusal = message_field((*choices)[i], "refusal")) {
+        fail(outcome, outcome_kind::final, excerpt(refusal->get<std::string>(), max_message_bytes));
+        return;
+      }
       fail(outcome, outcome_kind::final,
            "unexpected response: no choices[" + std::to_string(i) + "].message.content");
       return;
@@ -141,6 +175,7 @@ void read_openai(const json& body, call_outcome& outcome) {
 }
 
 void read_anthropic(const json& body, call_outcome& outcome) {
+  outcome.finish_reason = openai_finish_reason(string_at(body, "stop_reason"));
   const auto content = body.find("content");
   bool found_text = false;
   if (content != body.end() && content->is_array()) {
@@ -151,6 +186,12 @@ void read_anthropic(const json& body, call_outcome& outcome) {
       outcome.text += text->get_ref<const std::string&>();
       found_text = true;
     }
+  }
+  if (outcome.finish_reason == "refusal") {
+    fail(outcome, outcome_kind::final,
+         found_text ? excerpt(outcome.text, max_message_bytes) : "the model refused to answer");
+    outcome.text.clear();
+    return;
   }
   if (!found_text) {
     fail(outcome, outcome_kind::final, "unexpected response: no content[].text");

@@ -38,6 +38,10 @@ http_request build_chat_request(const config::provider_spec& provider, const cha
 // choices, from "n", become more_texts; each must have a string content); usage is read
 // (OpenAI prompt/completion_tokens, Anthropic input/output_tokens); Retry-After and
 // retry-after-ms become retry_after. Errors carry the body's error message when it has one.
+// finish_reason is OpenAI's (the first choice's that is not "stop"), or Anthropic's
+// stop_reason in OpenAI's words (max_tokens -> length, end_turn -> stop). A refusal (OpenAI's
+// message.refusal with a null content, Anthropic's stop_reason "refusal") is a final failure
+// whose error is the refusal's text.
 call_outcome read_chat_response(const config::provider_spec& provider,
                                 const http_response& response,
                                 std::chrono::system_clock::time_point now);

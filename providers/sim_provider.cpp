@@ -161,9 +161,14 @@ sim_answer sim_call(const config::sim_options& options, std::string_view prompt,
   const std::size_t word_limit =
       max_tokens ? static_cast<std::size_t>(std::max(*max_tokens, 0)) : std::string_view::npos;
   // The answer ignores the attempt: a retried call must give the same text as a first try.
-  answer.outcome.text =
-      answer_text(options, prompt, draw(base, stream::answer, sample, 0), word_limit);
+  const auto answer_hash = draw(base, stream::answer, sample, 0);
+  answer.outcome.text = answer_text(options, prompt, answer_hash, word_limit);
   answer.outcome.completion_tokens = count_words(answer.outcome.text);
+  // Cut by max_tokens, the answer says so as a real endpoint would.
+  const bool cut = word_limit != std::string_view::npos &&
+                   count_words(answer_text(options, prompt, answer_hash, std::string_view::npos)) >
+                       answer.outcome.completion_tokens;
+  answer.outcome.finish_reason = cut ? "length" : "stop";
   return answer;
 }
 

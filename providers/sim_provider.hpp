@@ -18,7 +18,8 @@ struct sim_answer {
 };
 
 // attempt is 1-based; it takes part in the failure draw so that a retry can succeed.
-// max_tokens, when set, truncates the answer to that many words.
+// max_tokens, when set, truncates the answer to that many words; finish_reason is then
+// "length" when it cut the answer, else "stop".
 sim_answer sim_call(const config::sim_options& options, std::string_view prompt,
                     std::uint32_t sample, std::uint32_t attempt,
                     std::optional<int> max_tokens = std::nullopt);

@@ -26,6 +26,7 @@ BOOST_AUTO_TEST_CASE(renders_one_call_and_writes_the_line) {
   BOOST_TEST(!it.run.done());
 
   auto result = success("Why did the cat...", 9, 41);
+  result.finish_reason = "length";
   result.attempts = 2;
   result.latency_ms = 811.6;
   BOOST_TEST(it.answer(0, 0, result).empty());
@@ -42,7 +43,8 @@ BOOST_AUTO_TEST_CASE(renders_one_call_and_writes_the_line) {
   BOOST_TEST(line["usage"] ==
              (json{{"prompt_tokens", 9}, {"completion_tokens", 41}, {"total_tokens", 50}}));
   const auto& joke = line["nodes"]["joke"];
-  BOOST_TEST(joke.size() == 5u);
+  BOOST_TEST(joke.size() == 6u);
+  BOOST_TEST(joke["finish_reason"] == "length");
   BOOST_TEST(joke["status"] == "ok");
   BOOST_TEST(joke["output"] == "Why did the cat...");
   BOOST_TEST(joke["attempts"] == 2);
@@ -56,8 +58,9 @@ BOOST_AUTO_TEST_CASE(keys_come_in_the_contract_order) {
   const auto text = it.run.output_line("1");
   BOOST_TEST(text.find('\n') == std::string::npos);
   std::size_t last = 0;
-  for (const char* key : {"\"id\"", "\"status\"", "\"output\"", "\"nodes\"", "\"attempts\"",
-                          "\"latency_ms\"", "\"usage\"", "\"total_tokens\"", "\"error\""}) {
+  for (const char* key :
+       {"\"id\"", "\"status\"", "\"output\"", "\"nodes\"", "\"attempts\"", "\"latency_ms\"",
+        "\"usage\"", "\"finish_reason\"", "\"total_tokens\"", "\"error\""}) {
     const auto at = text.find(key, last);
     BOOST_TEST_INFO(key);
     BOOST_REQUIRE(at != std::string::npos);
@@ -292,3 +295,48 @@ BOOST_AUTO_TEST_CASE(a_job_without_nodes_fails_the_item_instead_of_crashing) {
   BOOST_TEST(line["status"] == "failed");
   BOOST_TEST(line["error"] == "the job has no nodes");
 }
+
+BOOST_AUTO_TEST_SUITE(finish_reasons)
+
+BOOST_AUTO_TEST_CASE(a_call_without_a_finish_reason_writes_null) {
+  item it(make_job({llm("a", "x")}, "a"), json::object());
+  it.answer(0, 0, success("y"));
+  const auto line = it.line();
+  BOOST_TEST(line["nodes"]["a"].contains("finish_reason"));
+  BOOST_TEST(line["nodes"]["a"]["finish_reason"].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_call_keeps_its_finish_reason) {
+  item it(make_job({llm("a", "x")}, "a"), json::object());
+  auto refused = failure("I can't help with that.");
+  refused.finish_reason = "stop";
+  it.answer(0, 0, refused);
+  const auto line = it.line();
+  BOOST_TEST(line["status"] == "failed");
+  BOOST_TEST(line["nodes"]["a"]["finish_reason"] == "stop");
+  BOOST_TEST(line["nodes"]["a"]["error"] == "I can't help with that.");
+}
+
+BOOST_AUTO_TEST_CASE(of_several_calls_the_first_abnormal_stop_shows_whatever_the_order) {
+  for (const bool reversed : {false, true}) {
+    item it(make_job({llm("s", "x", 3)}, "s"), json::object());
+    BOOST_REQUIRE(it.calls.size() == 3u);
+    const char* reasons[] = {"stop", "content_filter", "length"};
+    for (std::uint32_t k = 0; k < 3; ++k) {
+      const auto e = reversed ? 2 - k : k;
+      auto r = success("y");
+      r.finish_reason = reasons[e];
+      it.answer(0, e, r);
+    }
+    BOOST_TEST(it.line()["nodes"]["s"]["finish_reason"] == "content_filter", reversed);
+  }
+  item normal(make_job({llm("s", "x", 2)}, "s"), json::object());
+  for (std::uint32_t e = 0; e < 2; ++e) {
+    auto r = success("y");
+    r.finish_reason = "stop";
+    normal.answer(0, e, r);
+  }
+  BOOST_TEST(normal.line()["nodes"]["s"]["finish_reason"] == "stop");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -330,3 +330,53 @@ BOOST_AUTO_TEST_CASE(an_empty_completion_fails_only_when_content_is_required) {
       answer(200, R"({"choices":[{"message":{"role":"assistant","content":"pong"}}]})"), now);
   BOOST_TEST((full.kind == outcome_kind::ok));
 }
+
+BOOST_AUTO_TEST_CASE(the_finish_reason_is_kept) {
+  const auto cut = read_chat_response(
+      openai(),
+      answer(200, R"({"choices":[{"message":{"content":"Once upon"},"finish_reason":"length"}]})"),
+      now);
+  BOOST_TEST((cut.kind == outcome_kind::ok));
+  BOOST_TEST(cut.text == "Once upon");
+  BOOST_TEST(cut.finish_reason == "length");
+
+  // With n, one truncated choice is not hidden by the others.
+  const auto n = read_chat_response(
+      openai(), answer(200, R"({"choices":[{"message":{"content":"a"},"finish_reason":"stop"},
+                                 {"message":{"content":"b"},"finish_reason":"length"}]})"),
+      now);
+  BOOST_TEST(n.finish_reason == "length");
+
+  const auto none = read_chat_response(
+      openai(), answer(200, R"({"choices":[{"message":{"content":"a"}}]})"), now);
+  BOOST_TEST(none.finish_reason.empty());
+}
+
+BOOST_AUTO_TEST_CASE(anthropic_stop_reasons_are_mapped_to_openai_words) {
+  const auto reason = [](const char* stop_reason) {
+    const auto body = std::string(R"({"content":[{"type":"text","text":"x"}],"stop_reason":")") +
+                      stop_reason + "\"}";
+    return read_chat_response(anthropic(), answer(200, body), now).finish_reason;
+  };
+  BOOST_TEST(reason("max_tokens") == "length");
+  BOOST_TEST(reason("end_turn") == "stop");
+  BOOST_TEST(reason("stop_sequence") == "stop");
+  BOOST_TEST(reason("tool_use") == "tool_calls");
+  BOOST_TEST(reason("pause_turn") == "pause_turn");
+}
+
+BOOST_AUTO_TEST_CASE(a_refusal_is_a_final_failure_with_its_text) {
+  const auto refused = read_chat_response(
+      openai(),
+      answer(200, R"({"choices":[{"message":{"content":null,"refusal":"I can't help with that."},
+                                  "finish_reason":"stop"}]})"),
+      now);
+  BOOST_TEST((refused.kind == outcome_kind::final));
+  BOOST_TEST(refused.error == "I can't help with that.");
+  BOOST_TEST(refused.text.empty());
+
+  const auto anthropic_refusal = read_chat_response(
+      anthropic(), answer(200, R"({"content":[],"stop_reason":"refusal"})"), now);
+  BOOST_TEST((anthropic_refusal.kind == outcome_kind::final));
+  BOOST_TEST(anthropic_refusal.error == "the model refused to answer");
+}

@@ -245,3 +245,13 @@ BOOST_AUTO_TEST_CASE(jitter_stays_in_bounds_and_varies_by_attempt) {
   BOOST_TEST(*delays.begin() < 21000);
   BOOST_TEST(*delays.rbegin() > 29000);
 }
+
+BOOST_AUTO_TEST_CASE(an_answer_cut_by_max_tokens_says_length) {
+  sim_options options;
+  const auto cut = sim_call(options, "one two three four five six", 0, 1, 3);
+  BOOST_TEST(cut.outcome.completion_tokens == 3u);
+  BOOST_TEST(cut.outcome.finish_reason == "length");
+  const auto whole = sim_call(options, "one two", 0, 1, 50);
+  BOOST_TEST(whole.outcome.finish_reason == "stop");
+  BOOST_TEST(sim_call(options, "one two", 0, 1).outcome.finish_reason == "stop");
+}
