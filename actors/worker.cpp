@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "providers/chat_api.hpp"
+#include "providers/sim_batch.hpp"
 #include "providers/sim_provider.hpp"
 
 namespace parallm::actors {
@@ -45,8 +46,10 @@ void send_one(const result_sink_actor& sink, attempt_result result) {
 attempt_result run_sim(const flow::graph& graph, const task& t, std::chrono::microseconds& delay) {
   const auto& node = graph.nodes()[t.node];
   const auto& provider = graph.providers()[node.provider];
-  auto answer =
-      providers::sim_call(provider.sim, t.prompt, t.element, t.attempt, node.spec.max_tokens);
+  // A Batch API line's body is answered as an endpoint would, so the line gets its envelope.
+  auto answer = node.spec.passthrough ? providers::sim_batch_call(provider.sim, t.prompt, t.attempt)
+                                      : providers::sim_call(provider.sim, t.prompt, t.element,
+                                                            t.attempt, node.spec.max_tokens);
   delay = answer.delay;
   return {t.task_id,
           std::move(answer.outcome),

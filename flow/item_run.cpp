@@ -105,15 +105,20 @@ void item_run::complete(node_index node, std::uint32_t element, call_result resu
   if (state.received < state.calls) return;
   if (list) {
     finish_list(node);
-  } else if (result.ok) {
-    if (graph_->nodes()[node].spec.passthrough) {
-      // The answer's envelope, kept as JSON so the output line carries it as an object.
-      auto envelope = nlohmann::json::parse(result.text, nullptr, false);
-      state.output =
-          envelope.is_discarded() ? nlohmann::json(std::move(result.text)) : std::move(envelope);
+  } else if (result.ok && graph_->nodes()[node].spec.passthrough) {
+    // The answer's envelope, kept as JSON so the output line carries it as an object. Anything
+    // else is no answer to a Batch line: the item fails, so that its line, the counts and the
+    // exit status agree.
+    auto envelope = nlohmann::json::parse(result.text, nullptr, false);
+    if (envelope.is_object() && envelope.contains("status_code")) {
+      state.output = std::move(envelope);
+      state.status = state.verdict;
     } else {
-      state.output = std::move(result.text);
+      state.status = item_status::failed;
+      state.error = "no response envelope from the provider";
     }
+  } else if (result.ok) {
+    state.output = std::move(result.text);
     state.status = state.verdict;
   } else {
     state.status = item_status::failed;

@@ -340,3 +340,19 @@ BOOST_AUTO_TEST_CASE(of_several_calls_the_first_abnormal_stop_shows_whatever_the
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_batch_line_answered_without_an_envelope_fails) {
+  // A Batch line's output is the answer's envelope; any other text is no answer, and the
+  // line must not count as ok while its Batch output says "no response".
+  auto node = llm("request", "a body");
+  node.passthrough = true;
+  item bad(make_job({node}, "request"), json::object());
+  bad.answer(0, 0, success("sim[1234abcd]: hello"));
+  BOOST_TEST((bad.run.status() == item_status::failed));
+  BOOST_TEST(bad.line()["error"] == "node 'request': no response envelope from the provider");
+
+  item good(make_job({node}, "request"), json::object());
+  good.answer(0, 0, success(R"({"status_code":200,"request_id":"r","body":{}})"));
+  BOOST_TEST((good.run.status() == item_status::ok));
+  BOOST_TEST(good.line()["output"]["status_code"] == 200);
+}
