@@ -204,7 +204,11 @@ void read_anthropic(const json& body, call_outcome& outcome) {
 call_outcome transport_failure(const http_response& response) {
   call_outcome outcome;
   outcome.kind = classify_transport(response.curl_code).kind;
-  if (response.curl_code == CURLE_OPERATION_TIMEDOUT && !response.curl_error.empty()) {
+  // The engine writes its own reasons for these: they are not curl's to prefix.
+  const bool engine_reason = response.curl_code == CURLE_OPERATION_TIMEDOUT ||
+                             response.curl_code == CURLE_FILESIZE_EXCEEDED ||
+                             response.curl_code == CURLE_ABORTED_BY_CALLBACK;
+  if (engine_reason && !response.curl_error.empty()) {
     outcome.error = response.curl_error;
   } else if (!response.curl_error.empty()) {
     outcome.error = "curl: " + response.curl_error;

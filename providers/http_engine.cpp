@@ -1,7 +1,9 @@
 #include "providers/http_engine.hpp"
 
 #include <atomic>
+#include <cstdio>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -83,11 +85,21 @@ struct transfer {
   http_response response;
   host_queue* host = nullptr;  // set while the transfer runs
   steady::time_point started;
+  std::size_t max_body = 0;
+  bool too_large = false;  // the body passed max_body: the transfer was stopped
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  static_cast<transfer*>(user)->response.body.append(data, size * count);
-  return size * count;
+  auto& t = *static_cast<transfer*>(user);
+  const auto n = size * count;
+  if (n > t.max_body - t.response.body.size()) {
+    // Returning short makes curl stop the transfer; what was read is let go at once.
+    t.too_large = true;
+    std::string().swap(t.response.body);
+    return 0;
+  }
+  t.response.body.append(data, n);
+  return n;
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -129,6 +141,33 @@ http_response aborted() {
   response.curl_code = CURLE_ABORTED_BY_CALLBACK;
   response.curl_error = "request aborted: the HTTP engine stopped";
   return response;
+}
+
+std::string mebibytes(std::size_t bytes) {
+  if (bytes % (std::size_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+// Runs a completion so that nothing it throws can reach the engine's thread (which would end
+// the process): a throwing completion is told its call failed, once.
+void deliver(http_engine::completion& done, http_response response) {
+  std::string what;
+  try {
+    done(std::move(response));
+    return;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  http_response failed;
+  failed.curl_code = CURLE_ABORTED_BY_CALLBACK;
+  failed.curl_error = "internal error while completing the call: " + what;
+  try {
+    done(std::move(failed));
+  } catch (...) {
+    std::fputs("parallm: an HTTP completion failed twice; its call is lost\n", stderr);
+  }
 }
 
 }  // namespace
@@ -210,6 +249,9 @@ struct http_engine::impl {
     curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
     curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
+    // A Content-Length over the cap is refused before its body is read.
+    curl_easy_setopt(t->easy, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(options.max_response_bytes));
     transfers.push_back(std::move(t));
     return transfers.back().get();
   }
@@ -239,6 +281,8 @@ struct http_engine::impl {
     t->request = std::move(p.request);
     t->done = std::move(p.done);
     t->error[0] = '\0';
+    t->max_body = options.max_response_bytes;
+    t->too_large = false;
     use_headers(*t);
     use_ca_file(*t);
     curl_easy_setopt(t->easy, CURLOPT_URL, t->request.url.c_str());
@@ -252,7 +296,7 @@ struct http_engine::impl {
       response.curl_code = CURLE_FAILED_INIT;
       response.curl_error = curl_multi_strerror(code);
       auto done = release(*t);
-      done(std::move(response));
+      deliver(done, std::move(response));
       return;
     }
     t->host = &host;
@@ -287,7 +331,12 @@ struct http_engine::impl {
         std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t.started);
     response.curl_code = code;
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &response.status);
-    if (code == CURLE_OPERATION_TIMEDOUT) {
+    if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+      response.curl_code = CURLE_FILESIZE_EXCEEDED;
+      response.curl_error = "response larger than " + mebibytes(options.max_response_bytes) +
+                            " (the HTTP engine's max_response_bytes)";
+      response.body.clear();
+    } else if (code == CURLE_OPERATION_TIMEDOUT) {
       response.curl_error = "timeout after " + std::to_string(t.request.timeout.count()) + " ms";
     } else if (code != CURLE_OK) {
       response.curl_error = t.error[0] != '\0' ? std::string(t.error) : curl_easy_strerror(code);
@@ -301,7 +350,7 @@ struct http_engine::impl {
       host.waiting.pop_front();
       start(std::move(next), host);
     }
-    done(std::move(response));
+    deliver(done, std::move(response));
   }
 
   void abort_everything() {
@@ -315,13 +364,13 @@ struct http_engine::impl {
       curl_multi_remove_handle(multi, t->easy);
       --t->host->running;
       auto done = release(*t);
-      done(aborted());
+      deliver(done, aborted());
     }
     for (auto& [key, host] : hosts) {
-      for (auto& p : host.waiting) p.done(aborted());
+      for (auto& p : host.waiting) deliver(p.done, aborted());
       host.waiting.clear();
     }
-    for (auto& p : batch) p.done(aborted());
+    for (auto& p : batch) deliver(p.done, aborted());
     batch.clear();
   }
 };
@@ -349,7 +398,7 @@ void http_engine::submit(http_request request, completion done) {
     }
   }
   if (done) {
-    done(aborted());
+    deliver(done, aborted());
     return;
   }
   if (wake) curl_multi_wakeup(impl_->multi);

@@ -37,6 +37,9 @@ struct http_response {
 struct http_engine_options {
   long max_connections_per_host = 256;
   long max_total_connections = 1024;
+  // A larger response body fails its call (CURLE_FILESIZE_EXCEEDED, final) instead of
+  // growing memory without bound.
+  std::size_t max_response_bytes = std::size_t{64} << 20;
 };
 
 class http_engine {
@@ -48,8 +51,10 @@ class http_engine {
   http_engine(const http_engine&) = delete;
   http_engine& operator=(const http_engine&) = delete;
 
-  // Thread-safe. `done` runs exactly once, on the engine's thread: keep it short (send a
-  // message, don't compute).
+  // Thread-safe. `done` runs once, on the engine's thread: keep it short (send a message,
+  // don't compute). Should it throw, the engine survives and runs it once more with a
+  // failed response (CURLE_ABORTED_BY_CALLBACK, the exception's message), so that the call
+  // fails rather than vanishes; what that second run throws is dropped.
   void submit(http_request request, completion done);
 
  private:

@@ -380,3 +380,14 @@ BOOST_AUTO_TEST_CASE(a_refusal_is_a_final_failure_with_its_text) {
   BOOST_TEST((anthropic_refusal.kind == outcome_kind::final));
   BOOST_TEST(anthropic_refusal.error == "the model refused to answer");
 }
+
+BOOST_AUTO_TEST_CASE(an_oversized_answer_is_a_final_failure_that_says_so) {
+  http_response response;
+  response.curl_code = CURLE_FILESIZE_EXCEEDED;
+  response.curl_error = "response larger than 64 MiB (the HTTP engine's max_response_bytes)";
+  const auto outcome = read_chat_response(openai(), response, now);
+  BOOST_TEST((outcome.kind == outcome_kind::final));
+  BOOST_TEST(outcome.error == response.curl_error);
+  const auto batch = read_passthrough_response(openai(), response, now);
+  BOOST_TEST((batch.kind == outcome_kind::final));
+}

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -315,4 +316,54 @@ BOOST_AUTO_TEST_CASE(https_is_verified_against_the_request_ca_file_or_the_system
   BOOST_TEST(fetch(engine, trusted).status == 200);
   BOOST_TEST(fetch(engine, post(url)).curl_code == CURLE_PEER_FAILED_VERIFICATION);
   BOOST_TEST(fetch(engine, post(upstream.base_url("/v1/chat/completions"))).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_response_over_the_size_cap_fails_its_call_only) {
+  fake_upstream upstream;
+  // The default cap takes the 1 MiB body whole.
+  {
+    http_engine engine;
+    const auto whole = fetch(engine, post(upstream.base_url("/big/v1/chat/completions")));
+    BOOST_TEST(whole.curl_code == 0);
+    BOOST_TEST(whole.body.size() == std::size_t{1} << 20);
+  }
+  http_engine engine({.max_connections_per_host = 1,
+                      .max_total_connections = 1,
+                      .max_response_bytes = std::size_t{256} << 10});
+  const auto big = fetch(engine, post(upstream.base_url("/big/v1/chat/completions")));
+  BOOST_TEST(big.curl_code == CURLE_FILESIZE_EXCEEDED);
+  BOOST_TEST(big.curl_error ==
+             "response larger than 262144 bytes (the HTTP engine's "
+             "max_response_bytes)");
+  BOOST_TEST(big.body.empty());
+  // The same handle serves the next call in full.
+  const auto next = fetch(engine, post(upstream.base_url("/v1/chat/completions")));
+  BOOST_TEST(next.curl_code == 0);
+  BOOST_TEST(next.status == 200);
+  BOOST_TEST(next.body.find(R"("content":"pong")") != std::string::npos);
+  BOOST_TEST(http_engine_options{}.max_response_bytes == std::size_t{64} << 20);
+}
+
+BOOST_AUTO_TEST_CASE(a_completion_that_throws_fails_its_call_not_the_process) {
+  fake_upstream upstream;
+  http_engine engine;
+  collector told(1);
+  auto record = told.slot(0);
+  std::atomic<int> runs{0};
+  engine.submit(post(upstream.base_url("/v1/chat/completions")),
+                [&runs, record](http_response response) mutable {
+                  if (runs.fetch_add(1) == 0) throw std::runtime_error("bad JSON in the answer");
+                  record(std::move(response));
+                });
+  BOOST_REQUIRE(told.wait());
+  BOOST_TEST(runs.load() == 2);
+  BOOST_TEST(told.at(0).curl_code == CURLE_ABORTED_BY_CALLBACK);
+  BOOST_TEST(told.at(0).curl_error ==
+             "internal error while completing the call: bad JSON in the answer");
+
+  // A completion that throws both times is dropped, and the engine goes on serving.
+  engine.submit(post(upstream.base_url("/v1/chat/completions")),
+                [](http_response) { throw std::logic_error("always"); });
+  const auto after = fetch(engine, post(upstream.base_url("/v1/chat/completions")));
+  BOOST_TEST(after.status == 200);
 }
