@@ -153,7 +153,7 @@ rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::str
     }
   }
   if (requests.any()) {
-    out.anthropic = true;
+    out.reset_requests_header = "anthropic-ratelimit-requests-reset";
     out.limit_requests = requests.limit;
     out.remaining_requests = requests.remaining;
     out.reset_requests = requests.reset;
@@ -169,7 +169,8 @@ rate_headers read_rate_headers(const std::vector<std::pair<std::string, std::str
   // with another's values: a limit from one and a remaining from another describe no bucket.
   const auto& token_bucket = tokens.any() ? tokens : input_tokens;
   if (token_bucket.any()) {
-    out.anthropic = true;
+    out.reset_tokens_header = tokens.any() ? "anthropic-ratelimit-tokens-reset"
+                                           : "anthropic-ratelimit-input-tokens-reset";
     out.limit_tokens = token_bucket.limit;
     out.remaining_tokens = token_bucket.remaining;
     out.reset_tokens = token_bucket.reset;

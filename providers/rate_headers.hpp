@@ -21,7 +21,9 @@ struct rate_headers {
   std::optional<double> limit_tokens;
   std::optional<double> remaining_tokens;
   std::optional<std::chrono::milliseconds> reset_tokens;
-  bool anthropic = false;  // read from anthropic-ratelimit-* rather than x-ratelimit-*
+  // The headers the resets were read from, to name them when they hold calls back.
+  std::string_view reset_requests_header = "x-ratelimit-reset-requests";
+  std::string_view reset_tokens_header = "x-ratelimit-reset-tokens";
 
   bool empty() const {
     return !limit_requests && !remaining_requests && !reset_requests && !limit_tokens &&

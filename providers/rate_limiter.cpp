@@ -126,12 +126,11 @@ std::string_view rate_limiter::name(hold_cause cause) const {
     case hold_cause::backoff:
       return "429 backoff";
     case hold_cause::requests_header:
-      return anthropic_headers_ ? "anthropic-ratelimit-requests-reset"
-                                : "x-ratelimit-reset-requests";
+      return requests_header_;
     case hold_cause::tokens_header:
       break;
   }
-  return anthropic_headers_ ? "anthropic-ratelimit-tokens-reset" : "x-ratelimit-reset-tokens";
+  return tokens_header_;
 }
 
 void rate_limiter::refresh_engaged(clock::time_point now) {
@@ -173,7 +172,8 @@ void rate_limiter::on_rate_limited(clock::time_point sent_at, clock::time_point 
 
 void rate_limiter::on_rate_headers(const rate_headers& headers, clock::time_point now) {
   if (!opts_.adaptive) return;
-  anthropic_headers_ = headers.anthropic;
+  if (headers.reset_requests) requests_header_ = headers.reset_requests_header;
+  if (headers.reset_tokens) tokens_header_ = headers.reset_tokens_header;
   const pause paused{paused_until_, paused_by_};
   pace(header_requests_, header_requests_until_, paused, hold_cause::requests_header,
        headers.limit_requests, headers.remaining_requests, headers.reset_requests, now);

@@ -95,7 +95,9 @@ class rate_limiter {
   clock::time_point header_tokens_until_{};
   clock::time_point paused_until_{};
   hold_cause paused_by_ = hold_cause::requests_header;
-  bool anthropic_headers_ = false;  // which vendor's headers name the header causes
+  // The headers that set the header causes' pace (rate_headers' names, static strings).
+  std::string_view requests_header_ = "x-ratelimit-reset-requests";
+  std::string_view tokens_header_ = "x-ratelimit-reset-tokens";
   sliding_count sent_;
   double rate_ = unlimited;
   double cut_from_ = unlimited;  // the rate that drew the last 429

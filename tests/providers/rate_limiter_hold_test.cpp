@@ -111,3 +111,15 @@ BOOST_AUTO_TEST_CASE(the_latest_of_several_holds_is_the_one_named) {
   BOOST_TEST((held->cause == cause::requests_header));
   BOOST_TEST((held->until == t0 + std::chrono::seconds{45}));
 }
+
+BOOST_AUTO_TEST_CASE(without_the_combined_bucket_the_input_tokens_header_is_named) {
+  rate_limiter limiter{{}};
+  limiter.on_rate_headers(
+      read_rate_headers({{"anthropic-ratelimit-input-tokens-remaining", "0"},
+                         {"anthropic-ratelimit-input-tokens-reset", "2024-01-01T00:00:20Z"}},
+                        wall),
+      t0);
+  const auto held = limiter.holding(1, t0);
+  BOOST_REQUIRE(held.has_value());
+  BOOST_TEST(limiter.name(held->cause) == "anthropic-ratelimit-input-tokens-reset");
+}
