@@ -93,6 +93,32 @@ BOOST_AUTO_TEST_CASE(anthropic_success_reads_content_and_usage) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(an_answer_cut_by_max_tokens_keeps_its_finish_reason) {
+  for (const auto& [kind, prefix] :
+       {std::pair{"openai", "/truncated/v1"}, std::pair{"anthropic", "/truncated/anthropic/v1"}}) {
+    temp_dir dir;
+    const auto run = run_job(dir, job_for(kind, upstream.base_url(prefix)), 3);
+    BOOST_TEST(run.process.exit_code == 0, run.process.err);
+    for (const auto& line : run.lines) {
+      BOOST_TEST(line.at("status") == "ok");
+      BOOST_TEST(line.at("output") == "Once upon");
+      BOOST_TEST(line.at("nodes").at("call").at("finish_reason") == "length", kind);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_refusal_fails_the_item_with_the_refusal_text) {
+  temp_dir dir;
+  const auto run =
+      run_job(dir, job_for("openai", upstream.base_url("/refusal/v1"), "{ max_retries: 3 }"), 3);
+  BOOST_TEST(run.process.exit_code == 3, run.process.err);
+  for (const auto& line : run.lines) {
+    BOOST_TEST(line.at("status") == "failed");
+    BOOST_TEST(line.at("error") == "node 'call': I can't help with that.");
+    BOOST_TEST(line.at("nodes").at("call").at("attempts") == 1);  // final: not retried
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_api_key_arrives_in_the_request_header) {
   temp_dir dir;
   auto run = run_job(dir, job_for("openai", upstream.base_url("/echo-headers/v1")), 1, true);
