@@ -7,7 +7,7 @@ namespace parallm::actors {
 dispatch_core::dispatch_core(options opts) : options_(std::move(opts)), rng_(options_.seed) {
   if (options_.endpoints.empty()) options_.endpoints.emplace_back();
   for (const auto& limits : options_.endpoints)
-    endpoints_.push_back({providers::rate_limiter(limits), {}});
+    endpoints_.push_back({providers::rate_limiter(limits), {}, {}, {}});
 }
 
 std::uint64_t dispatch_core::items_to_request() const {
@@ -94,6 +94,11 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
   if (room == 0) return plan;
   std::optional<long_hold> longest;
   auto ready = release(room, now, plan.wake_at, longest);
+  for (const auto& e : endpoints_) {
+    if (e.retry_hold_until > now && (!longest || e.retry_hold_until > longest->until)) {
+      longest = long_hold{std::string(e.retry_hold_source), e.retry_hold_until};
+    }
+  }
   plan.hold_changed = note_hold(std::move(longest), now);
   // Round-robin over workers so that equal workers get equal shares of a burst.
   auto& out = plan.batches;
@@ -123,6 +128,14 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
     slot.credit -= static_cast<std::uint32_t>(n);
   }
   return plan;
+}
+
+void dispatch_core::hold_for_retry(endpoint& e,
+                                   std::optional<std::chrono::milliseconds> retry_after,
+                                   std::chrono::milliseconds delay, clock::time_point now) {
+  if (now + delay <= e.retry_hold_until) return;
+  e.retry_hold_until = now + delay;
+  e.retry_hold_source = retry_after && *retry_after >= delay ? "Retry-After" : "429 backoff";
 }
 
 bool dispatch_core::note_hold(std::optional<long_hold> longest, clock::time_point now) {
@@ -170,6 +183,9 @@ void dispatch_core::on_results(result_batch&& batch, clock::time_point now, resu
                                                 r.outcome.retry_after, unit_(rng_));
       if (delay) {
         ++record.attempt;
+        if (r.outcome.http_status == 429) {
+          hold_for_retry(endpoints_[record.endpoint], r.outcome.retry_after, *delay, now);
+        }
         out.retries.push_back({r.task_id, *delay});
         continue;
       }

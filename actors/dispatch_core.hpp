@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -102,6 +103,9 @@ class dispatch_core {
   struct endpoint {
     providers::rate_limiter limiter;
     std::deque<std::uint64_t> pending;  // task ids ready to dispatch, oldest first
+    // The latest a 429's retry waits until, and what set that wait: calls held back too.
+    clock::time_point retry_hold_until{};
+    std::string_view retry_hold_source;
   };
   struct worker_slot {
     std::uint32_t capacity = 0;
@@ -115,6 +119,8 @@ class dispatch_core {
   std::deque<std::uint64_t> release(std::size_t room, clock::time_point now,
                                     std::optional<clock::time_point>& wake_at,
                                     std::optional<long_hold>& longest);
+  void hold_for_retry(endpoint& e, std::optional<std::chrono::milliseconds> retry_after,
+                      std::chrono::milliseconds delay, clock::time_point now);
   // Keeps what the user was told of in step with what holds now; true when that changed.
   bool note_hold(std::optional<long_hold> longest, clock::time_point now);
 

@@ -332,3 +332,44 @@ BOOST_AUTO_TEST_CASE(a_short_hold_is_not_news_and_a_header_pause_is_named) {
   BOOST_TEST(paused.long_hold_now()->source == "x-ratelimit-reset-requests");
   BOOST_TEST((paused.long_hold_now()->until == t0 + std::chrono::minutes(20)));
 }
+
+BOOST_AUTO_TEST_CASE(a_429_whose_retry_waits_long_is_news_naming_retry_after) {
+  auto opts = small_options();
+  opts.retry.max = std::chrono::minutes(5);
+  dispatch_core core(opts);
+  const auto id = dispatch_one(core, 4);
+  auto r = outcome(id, providers::outcome_kind::retryable, std::chrono::seconds(60));
+  r.outcome.http_status = 429;
+  actors::result_batch batch;
+  batch.results.push_back(std::move(r));
+  dispatch_core::result_effects effects;
+  core.on_results(std::move(batch), t0, effects);
+  BOOST_REQUIRE(effects.retries.size() == 1u);
+  BOOST_TEST(effects.retries[0].delay.count() == 60000);
+  const auto held = core.dispatch(t0);
+  BOOST_TEST(held.hold_changed);
+  BOOST_REQUIRE(core.long_hold_now().has_value());
+  BOOST_TEST(core.long_hold_now()->source == "Retry-After");
+  BOOST_TEST((core.long_hold_now()->until == t0 + std::chrono::seconds(60)));
+  // Once the retry is due, nothing holds calls back any more.
+  core.retry_due(id);
+  const auto due = core.dispatch(t0 + std::chrono::seconds(60));
+  BOOST_TEST(total_tasks(due.batches) == 1u);
+  BOOST_TEST(due.hold_changed);
+  BOOST_TEST(!core.long_hold_now().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_5xx_retry_is_no_rate_limit_hold) {
+  auto opts = small_options();
+  opts.retry.initial = std::chrono::seconds(60);
+  opts.retry.max = std::chrono::seconds(60);
+  dispatch_core core(opts);
+  const auto id = dispatch_one(core, 4);
+  actors::result_batch batch;
+  batch.results.push_back(
+      outcome(id, providers::outcome_kind::retryable, std::chrono::seconds(60)));
+  dispatch_core::result_effects effects;
+  core.on_results(std::move(batch), t0, effects);
+  BOOST_TEST(!core.dispatch(t0).hold_changed);
+  BOOST_TEST(!core.long_hold_now().has_value());
+}
