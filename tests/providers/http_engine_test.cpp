@@ -344,6 +344,17 @@ BOOST_AUTO_TEST_CASE(a_response_over_the_size_cap_fails_its_call_only) {
   BOOST_TEST(http_engine_options{}.max_response_bytes == std::size_t{64} << 20);
 }
 
+BOOST_AUTO_TEST_CASE(a_content_length_over_the_cap_is_refused_before_the_body) {
+  fake_upstream upstream;
+  // /r400/ answers with a Content-Length (nginx's return) of about 130 bytes.
+  http_engine engine({.max_response_bytes = 64});
+  const auto refused = fetch(engine, post(upstream.base_url("/r400/v1/chat/completions")));
+  BOOST_TEST(refused.curl_code == CURLE_FILESIZE_EXCEEDED);
+  BOOST_TEST(refused.curl_error ==
+             "response larger than 64 bytes (the HTTP engine's max_response_bytes)");
+  BOOST_TEST(refused.body.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_completion_that_throws_fails_its_call_not_the_process) {
   fake_upstream upstream;
   http_engine engine;
