@@ -1,7 +1,7 @@
 #include "batch/id_registry.hpp"
 
 #include <iterator>
-#include <optional>
+#include <limits>
 
 namespace parallm::batch {
 namespace {
@@ -9,17 +9,23 @@ namespace {
 constexpr std::uint64_t integer_limit = std::uint64_t{1} << 63;
 constexpr std::size_t initial_slots = 1024;
 
-// The id as an integer when it is written the one way an integer prints: "0" or [1-9][0-9]*.
-std::optional<std::uint64_t> canonical_integer(std::string_view id) {
-  if (id.empty() || id.size() > 19) return std::nullopt;
-  if (id.size() > 1 && id.front() == '0') return std::nullopt;
+// The text as an integer when it is written the one way an integer prints: "0" or [1-9][0-9]*.
+std::optional<std::uint64_t> canonical_integer(std::string_view text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  if (text.size() > 1 && text.front() == '0') return std::nullopt;
   std::uint64_t value = 0;
-  for (char c : id) {
+  for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;
     value = value * 10 + static_cast<std::uint64_t>(c - '0');
   }
   if (value >= integer_limit) return std::nullopt;
   return value;
+}
+
+// A string id whose text is a canonical integer: "17" with its quotes.
+std::optional<std::uint64_t> quoted_integer(std::string_view id) {
+  if (id.size() < 3 || id.front() != '"' || id.back() != '"') return std::nullopt;
+  return canonical_integer(id.substr(1, id.size() - 2));
 }
 
 // FNV-1a spreads bytes poorly into the low bits a power-of-two table indexes by, so the
@@ -38,56 +44,81 @@ std::uint64_t hash_id(std::string_view id) {
   return h == 0 ? 1 : h;
 }
 
+// Whether `line` is where a run that saw `first_line` for its id `lo` would see id `value`.
+bool follows(std::uint64_t lo, std::uint64_t first_line, std::uint64_t value, std::uint64_t line) {
+  if (first_line == 0 || line == 0) return first_line == line;
+  return value >= lo && first_line + (value - lo) == line;
+}
+
 }  // namespace
 
-bool id_registry::insert(std::string_view id) {
-  if (const auto value = canonical_integer(id)) return insert_integer(*value);
-  return insert_hash(hash_id(id));
-}
-
-bool id_registry::contains(std::string_view id) const {
-  if (const auto value = canonical_integer(id)) return contains_integer(*value);
-  return contains_hash(hash_id(id));
-}
-
-bool id_registry::contains_integer(std::uint64_t value) const {
-  auto after = runs_.upper_bound(value);
-  if (after == runs_.begin()) return false;
-  return std::prev(after)->second >= value;
-}
-
-bool id_registry::insert_integer(std::uint64_t value) {
-  auto after = runs_.upper_bound(value);
-  const bool has_before = after != runs_.begin();
-  const auto before = has_before ? std::prev(after) : runs_.end();
-  if (has_before && before->second >= value) return false;
-  const bool joins_before = has_before && before->second + 1 == value;
-  const bool joins_after = after != runs_.end() && after->first == value + 1;
-  if (joins_before && joins_after) {
-    before->second = after->second;
-    runs_.erase(after);
-  } else if (joins_before) {
-    before->second = value;
-  } else if (joins_after) {
-    const auto hi = after->second;
-    runs_.emplace_hint(runs_.erase(after), value, hi);
-  } else {
-    runs_.emplace_hint(after, value, value);
+bool id_registry::insert(std::string_view id, std::uint64_t line) {
+  auto* ints = &numbers_;
+  auto value = canonical_integer(id);
+  if (!value) {
+    ints = &strings_;
+    value = quoted_integer(id);
   }
-  ++integer_count_;
+  if (!value) return insert_hash(hash_id(id), line);
+  if (ints->find(*value)) return false;
+  ints->add(*value, line);
   return true;
 }
 
-bool id_registry::contains_hash(std::uint64_t hash) const {
-  if (slots_.empty()) return false;
+std::optional<std::uint64_t> id_registry::find(std::string_view id) const {
+  if (const auto value = canonical_integer(id)) return numbers_.find(*value);
+  if (const auto value = quoted_integer(id)) return strings_.find(*value);
+  return find_hash(hash_id(id));
+}
+
+bool id_registry::contains(std::string_view id) const {
+  return find(id).has_value();
+}
+
+std::uint64_t id_registry::first_line(std::string_view id) const {
+  return find(id).value_or(0);
+}
+
+std::optional<std::uint64_t> id_registry::runs::find(std::uint64_t value) const {
+  auto after = runs.upper_bound(value);
+  if (after == runs.begin()) return std::nullopt;
+  const auto& [lo, r] = *std::prev(after);
+  if (r.hi < value) return std::nullopt;
+  return r.first_line == 0 ? 0 : r.first_line + (value - lo);
+}
+
+void id_registry::runs::add(std::uint64_t value, std::uint64_t line) {
+  auto after = runs.upper_bound(value);
+  const bool has_before = after != runs.begin();
+  const auto before = has_before ? std::prev(after) : runs.end();
+  const bool joins_before = has_before && before->second.hi + 1 == value &&
+                            follows(before->first, before->second.first_line, value, line);
+  const bool joins_after = after != runs.end() && after->first == value + 1 &&
+                           follows(value, line, after->first, after->second.first_line);
+  if (joins_before && joins_after) {
+    before->second.hi = after->second.hi;
+    runs.erase(after);
+  } else if (joins_before) {
+    before->second.hi = value;
+  } else if (joins_after) {
+    const auto hi = after->second.hi;
+    runs.emplace_hint(runs.erase(after), value, run{hi, line});
+  } else {
+    runs.emplace_hint(after, value, run{value, line});
+  }
+  ++count;
+}
+
+std::optional<std::uint64_t> id_registry::find_hash(std::uint64_t hash) const {
+  if (slots_.empty()) return std::nullopt;
   const auto mask = slots_.size() - 1;
   for (auto i = hash & mask;; i = (i + 1) & mask) {
-    if (slots_[i] == hash) return true;
-    if (slots_[i] == 0) return false;
+    if (slots_[i] == hash) return lines_[i];
+    if (slots_[i] == 0) return std::nullopt;
   }
 }
 
-bool id_registry::insert_hash(std::uint64_t hash) {
+bool id_registry::insert_hash(std::uint64_t hash, std::uint64_t line) {
   // Keeps the load at or below 0.7 so linear probes stay short.
   if ((hash_count_ + 1) * 10 > slots_.size() * 7) grow();
   const auto mask = slots_.size() - 1;
@@ -95,6 +126,8 @@ bool id_registry::insert_hash(std::uint64_t hash) {
     if (slots_[i] == hash) return false;
     if (slots_[i] == 0) {
       slots_[i] = hash;
+      lines_[i] =
+          line <= std::numeric_limits<std::uint32_t>::max() ? static_cast<std::uint32_t>(line) : 0;
       ++hash_count_;
       return true;
     }
@@ -102,14 +135,19 @@ bool id_registry::insert_hash(std::uint64_t hash) {
 }
 
 void id_registry::grow() {
-  std::vector<std::uint64_t> old(slots_.empty() ? initial_slots : slots_.size() * 2, 0);
+  const auto size = slots_.empty() ? initial_slots : slots_.size() * 2;
+  std::vector<std::uint64_t> old(size, 0);
+  std::vector<std::uint32_t> old_lines(size, 0);
   old.swap(slots_);
+  old_lines.swap(lines_);
   const auto mask = slots_.size() - 1;
-  for (auto hash : old) {
+  for (std::size_t k = 0; k < old.size(); ++k) {
+    const auto hash = old[k];
     if (hash == 0) continue;
     auto i = hash & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = hash;
+    lines_[i] = old_lines[k];
   }
 }
 

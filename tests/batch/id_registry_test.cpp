@@ -110,3 +110,60 @@ BOOST_AUTO_TEST_CASE(empty_string_is_an_id_like_any_other) {
   BOOST_TEST(!ids.insert(""));
   BOOST_TEST(ids.contains(""));
 }
+
+BOOST_AUTO_TEST_CASE(a_number_and_a_string_of_its_digits_are_different_ids) {
+  id_registry ids;
+  BOOST_TEST(ids.insert("7", 1));
+  BOOST_TEST(!ids.contains(R"("7")"));
+  BOOST_TEST(ids.insert(R"("7")", 2));
+  BOOST_TEST(!ids.insert("7", 3));
+  BOOST_TEST(!ids.insert(R"("7")", 4));
+  BOOST_TEST(ids.first_line("7") == 1u);
+  BOOST_TEST(ids.first_line(R"("7")") == 2u);
+  BOOST_TEST(ids.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(quoted_integer_strings_are_kept_as_runs_too) {
+  id_registry ids;
+  for (int i = 0; i < 100000; ++i) {
+    BOOST_TEST_REQUIRE(ids.insert("\"" + std::to_string(i) + "\"", i + 1));
+  }
+  BOOST_TEST(ids.integer_runs() == 1u);
+  BOOST_TEST(ids.contains(R"("99999")"));
+  BOOST_TEST(!ids.contains("99999"));
+  BOOST_TEST(!ids.contains(R"("07")"));
+  BOOST_TEST(ids.first_line(R"("41")") == 42u);
+}
+
+BOOST_AUTO_TEST_CASE(the_first_line_of_each_id_is_kept) {
+  id_registry ids;
+  BOOST_TEST(ids.insert(R"("doc")", 5));
+  BOOST_TEST(!ids.insert(R"("doc")", 9));
+  BOOST_TEST(ids.first_line(R"("doc")") == 5u);
+  for (int i = 0; i < 5000; ++i)
+    BOOST_TEST_REQUIRE(ids.insert("\"d" + std::to_string(i) + "\"", 10 + i));
+  for (int i = 0; i < 5000; ++i)
+    BOOST_TEST_REQUIRE(ids.first_line("\"d" + std::to_string(i) + "\"") == 10u + i);
+  BOOST_TEST(ids.first_line(R"("doc")") == 5u);
+  BOOST_TEST(ids.first_line(R"("absent")") == 0u);
+  BOOST_TEST(ids.insert(R"("late")", std::uint64_t{1} << 40));
+  BOOST_TEST(ids.first_line(R"("late")") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(integer_runs_keep_lines_and_merge_only_where_lines_follow_ids) {
+  id_registry ids;
+  // Ids 0..9 on lines 3..12, inserted out of order (as --resume reads an unordered output).
+  for (int i : {4, 0, 9, 2, 1, 3, 8, 6, 5, 7}) BOOST_TEST(ids.insert(std::to_string(i), i + 3));
+  BOOST_TEST(ids.integer_runs() == 1u);
+  for (int i = 0; i < 10; ++i) BOOST_TEST(ids.first_line(std::to_string(i)) == i + 3u);
+  // 10 on a line of its own (after a blank line) starts a run, and keeps its line.
+  BOOST_TEST(ids.insert("10", 15));
+  BOOST_TEST(ids.integer_runs() == 2u);
+  BOOST_TEST(ids.first_line("10") == 15u);
+  BOOST_TEST(ids.first_line("9") == 12u);
+  // Ids without lines merge with each other.
+  BOOST_TEST(ids.insert("20"));
+  BOOST_TEST(ids.insert("21"));
+  BOOST_TEST(ids.integer_runs() == 3u);
+  BOOST_TEST(ids.first_line("21") == 0u);
+}
