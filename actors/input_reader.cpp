@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "batch/id_registry.hpp"
 #include "batch/input_line.hpp"
 #include "batch/line_reader.hpp"
 
@@ -26,8 +27,9 @@ admitted_item admit(reader_state& st, batch::input_item&& in) {
   admitted_item item{st.next_seq++, in.line, std::move(in.id), std::move(in.fields),
                      std::move(in.error)};
   if (!item.error.empty()) return item;
-  if (!st.seen.insert(item.id)) {
-    item.error = "line " + std::to_string(item.line) + ": duplicate id '" + item.id + "'";
+  if (!item.id.empty() && !st.seen.insert(item.id, item.line)) {
+    item.error = "line " + std::to_string(item.line) + ": " +
+                 batch::duplicate_id_error(item.id, st.seen.first_line(item.id));
   } else if (const auto missing = st.options.graph->missing_inputs(item.fields); !missing.empty()) {
     item.error = "line " + std::to_string(item.line) + ": missing template variable '" +
                  std::string(missing.front()) + "'";
@@ -51,9 +53,9 @@ item_batch read_items(reader_state& st, std::uint64_t want) {
     }
     auto parsed = batch::parse_input_line(st.line, st.reader->line_number());
     if (!parsed) continue;
-    if (st.options.already_done && parsed->error.empty() &&
-        st.options.already_done->contains(parsed->id)) {
-      st.seen.insert(parsed->id);
+    if (st.options.already_done &&
+        batch::already_done(*st.options.already_done, parsed->id, parsed->line)) {
+      if (!parsed->id.empty()) st.seen.insert(parsed->id, parsed->line);
       ++out.skipped;
       continue;
     }

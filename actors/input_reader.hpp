@@ -10,7 +10,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/interfaces.hpp"
-#include "batch/id_registry.hpp"
+#include "batch/resume_scan.hpp"
 #include "flow/graph.hpp"
 
 namespace parallm::actors {
@@ -18,7 +18,7 @@ namespace parallm::actors {
 struct input_reader_options {
   std::string path;  // "-" = stdin
   std::shared_ptr<const flow::graph> graph;
-  std::shared_ptr<const batch::id_registry> already_done;  // --resume; may be null
+  std::shared_ptr<const batch::resume_state> already_done;  // --resume; may be null
 };
 
 reader_actor spawn_input_reader(caf::actor_system& system, input_reader_options options);

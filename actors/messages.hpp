@@ -42,7 +42,7 @@ using held_atom = caf::atom_constant<caf::atom("held")>;
 struct admitted_item {
   std::uint64_t seq = 0;
   std::uint64_t line = 0;
-  std::string id;
+  std::string id;  // JSON text, empty for none (batch::input_item::id)
   nlohmann::json fields;
   std::string error;
 };
@@ -50,7 +50,7 @@ struct admitted_item {
 struct item_batch {
   std::vector<admitted_item> items;
   bool end_of_input = false;
-  std::uint64_t skipped = 0;  // lines skipped because --resume found their id
+  std::uint64_t skipped = 0;  // lines skipped because --resume found them in the output
   std::string read_error;     // the input could not be read on; it ends here
 };
 

@@ -20,7 +20,8 @@ using clock = std::chrono::steady_clock;
 constexpr auto progress_interval = std::chrono::milliseconds(100);
 
 struct open_item {
-  std::string id;
+  std::string id;  // JSON text, empty for none
+  std::uint64_t line = 0;
   flow::item_run run;
   clock::time_point admitted;
 };
@@ -42,7 +43,8 @@ struct reducer_state {
 using self_pointer = reducer_actor::stateful_pointer<reducer_state>;
 
 void emit(reducer_state& st, std::uint64_t seq, std::string line) {
-  if (st.options.openai_batch_output) line = batch::batch_output_from_result(line, seq);
+  if (st.options.openai_batch_output)
+    line = batch::batch_output_from_result(line, st.options.batch_nonce, seq);
   const auto n = st.options.writer->emit(seq, std::move(line));
   st.released += n;
   st.written += n;
@@ -53,7 +55,7 @@ void settle(reducer_state& st, std::uint64_t seq, open_item& item) {
       std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - item.admitted);
   st.stats->record(item.run.status(), item.run.prompt_tokens(), item.run.completion_tokens(),
                    latency);
-  emit(st, seq, item.run.output_line(item.id));
+  emit(st, seq, item.run.output_line(item.id, item.line));
 }
 
 void queue_calls(reducer_state& st, std::uint64_t seq, call_batch& out) {
@@ -112,11 +114,11 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
           st.stats->admit();
           if (!in.error.empty()) {
             st.stats->record(flow::item_status::failed, 0, 0, std::chrono::microseconds{0});
-            emit(st, in.seq, flow::failed_output_line(in.id, in.error));
+            emit(st, in.seq, flow::failed_output_line(in.id, in.line, in.error));
             continue;
           }
-          open_item item{std::move(in.id), flow::item_run(*st.options.graph, std::move(in.fields)),
-                         now};
+          open_item item{std::move(in.id), in.line,
+                         flow::item_run(*st.options.graph, std::move(in.fields)), now};
           item.run.start(st.scratch);
           queue_calls(st, in.seq, calls);
           if (item.run.done()) {

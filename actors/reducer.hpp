@@ -34,6 +34,7 @@ struct reducer_options {
   bool progress = false;             // draw a live progress line on stderr
   std::uint64_t progress_total = 0;  // items in the input, 0 = unknown
   bool openai_batch_output = false;  // --format openai-batch: Batch API output lines
+  std::uint64_t batch_nonce = 0;     // drawn per run, so Batch line ids never repeat across runs
   std::shared_ptr<std::promise<run_report>> done;
 };
 

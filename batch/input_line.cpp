@@ -14,6 +14,22 @@ std::string describe_type(const nlohmann::json& value) {
 
 }  // namespace
 
+std::optional<std::string> id_text(const nlohmann::json& id) {
+  if (id.is_string()) {
+    return id.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  if (id.is_number_unsigned()) return std::to_string(id.get<std::uint64_t>());
+  if (id.is_number_integer()) return std::to_string(id.get<std::int64_t>());
+  return std::nullopt;
+}
+
+std::string duplicate_id_error(std::string_view id, std::uint64_t first_line) {
+  std::string error = "duplicate id ";
+  error += id;
+  if (first_line > 0) error += " (first on line " + std::to_string(first_line) + ")";
+  return error;
+}
+
 std::optional<input_item> parse_input_line(std::string_view text, std::uint64_t line) {
   if (is_blank(text)) return std::nullopt;
   input_item item;
@@ -23,12 +39,10 @@ std::optional<input_item> parse_input_line(std::string_view text, std::uint64_t 
   try {
     item.fields = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    item.id = std::to_string(line);
     item.error = prefix() + "not a JSON object (" + without_exception_tag(e.what()) + ")";
     return item;
   }
   if (!item.fields.is_object()) {
-    item.id = std::to_string(line);
     item.error = prefix() + "expected a JSON object, got " + describe_type(item.fields);
     item.fields = nlohmann::json::object();
     return item;
@@ -39,16 +53,10 @@ std::optional<input_item> parse_input_line(std::string_view text, std::uint64_t 
     key = "custom_id";
     found = item.fields.find(key);
   }
-  if (found == item.fields.end()) {
-    item.id = std::to_string(line);
-  } else if (found->is_string()) {
-    item.id = found->get_ref<const std::string&>();
-  } else if (found->is_number_unsigned()) {
-    item.id = std::to_string(found->get<std::uint64_t>());
-  } else if (found->is_number_integer()) {
-    item.id = std::to_string(found->get<std::int64_t>());
+  if (found == item.fields.end()) return item;
+  if (auto id = id_text(*found)) {
+    item.id = std::move(*id);
   } else {
-    item.id = std::to_string(line);
     item.error = prefix() + "field '" + key + "' must be a string or an integer";
   }
   return item;

@@ -41,10 +41,11 @@ std::string quoted(std::string_view text) {
   return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string request_line_id(std::uint64_t seq) {
+std::string request_line_id(std::uint64_t nonce, std::uint64_t seq) {
   static constexpr std::string_view digits = "0123456789abcdef";
   std::array<char, 16> hex{};
-  for (auto it = hex.rbegin(); it != hex.rend(); ++it, seq >>= 4) *it = digits[seq & 0xf];
+  auto n = nonce + seq;
+  for (auto it = hex.rbegin(); it != hex.rend(); ++it, n >>= 4) *it = digits[n & 0xf];
   return "batch_req_" + std::string(hex.data(), hex.size());
 }
 
@@ -74,11 +75,14 @@ bool looks_like_openai_batch(std::string_view first_nonblank_line) {
          parsed.contains("body");
 }
 
-std::string batch_output_line(std::string_view custom_id, std::uint64_t seq, int status_code,
+std::string batch_output_line(const nlohmann::json& custom_id, std::uint64_t line,
+                              std::uint64_t nonce, std::uint64_t seq, int status_code,
                               std::string_view request_id, const nlohmann::json* body,
                               std::string_view error_code, std::string_view error_message) {
   // Written by hand because nlohmann::json sorts keys and the format's order is id first.
-  std::string out = R"({"id":")" + request_line_id(seq) + R"(","custom_id":)" + quoted(custom_id);
+  std::string out = R"({"id":")" + request_line_id(nonce, seq) + R"(","custom_id":)" +
+                    custom_id.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (custom_id.is_null()) out += R"(,"line":)" + std::to_string(line);
   out += R"(,"response":)";
   if (status_code == 0) {
     out += "null";
@@ -99,25 +103,27 @@ std::string batch_output_line(std::string_view custom_id, std::uint64_t seq, int
   return out;
 }
 
-std::string batch_output_from_result(std::string_view result_line, std::uint64_t seq) {
+std::string batch_output_from_result(std::string_view result_line, std::uint64_t nonce,
+                                     std::uint64_t seq) {
   const auto item = nlohmann::json::parse(result_line, nullptr, false);
   if (!item.is_object()) {
-    return batch_output_line("", seq, 0, "", nullptr, "internal_error",
+    return batch_output_line(nullptr, 0, nonce, seq, 0, "", nullptr, "internal_error",
                              "parallm wrote an unreadable result line");
   }
-  const auto id = item.value("id", std::string());
+  const auto id = item.value("id", nlohmann::json());
+  const auto line = item.value("line", std::uint64_t{0});
   const auto* output = item.contains("output") ? &item["output"] : nullptr;
   if (item.value("status", std::string()) == "ok" && output && output->is_object() &&
       output->contains("status_code")) {
     const auto status = output->value("status_code", 0);
     const auto request_id = output->value("request_id", std::string());
     const auto* body = output->contains("body") ? &(*output)["body"] : nullptr;
-    return batch_output_line(id, seq, status, request_id, body, "", "");
+    return batch_output_line(id, line, nonce, seq, status, request_id, body, "", "");
   }
   const auto& error = item.contains("error") && item["error"].is_string()
                           ? item["error"].get_ref<const std::string&>()
                           : std::string("no response");
-  return batch_output_line(id, seq, 0, "", nullptr, "request_failed", error);
+  return batch_output_line(id, line, nonce, seq, 0, "", nullptr, "request_failed", error);
 }
 
 }  // namespace parallm::batch

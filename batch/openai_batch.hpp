@@ -31,18 +31,24 @@ std::optional<batch_request> parse_batch_request(std::string_view text, std::uin
 bool looks_like_openai_batch(std::string_view first_nonblank_line);
 
 // One line of the Batch API output format, without the newline:
-// {"id":"batch_req_<seq as 16 hex digits>","custom_id":...,"response":...,"error":...}.
-// response is null when status_code is 0 (no HTTP response came back), else
-// {"status_code","request_id","body"} with body null when body is nullptr (an unparsable
-// response body). error is null when error_code and error_message are both empty.
-std::string batch_output_line(std::string_view custom_id, std::uint64_t seq, int status_code,
+// {"id":"batch_req_<16 hex digits>","custom_id":...,"response":...,"error":...}.
+// custom_id keeps its JSON type; when it is null the line also carries the input "line"
+// right after it, so that --resume knows which line it stands for. The id's digits are
+// nonce + seq: distinct within a run, and runs draw their own nonce so that appending runs
+// (--resume) do not repeat ids. response is null when status_code is 0 (no HTTP response
+// came back), else {"status_code","request_id","body"} with body null when body is nullptr
+// (an unparsable response body). error is null when error_code and error_message are both
+// empty.
+std::string batch_output_line(const nlohmann::json& custom_id, std::uint64_t line,
+                              std::uint64_t nonce, std::uint64_t seq, int status_code,
                               std::string_view request_id, const nlohmann::json* body,
                               std::string_view error_code, std::string_view error_message);
 
 // Turns one of parallm's own output lines (an item of a Batch file run, whose output is the
-// answer's envelope {"status_code","request_id","body"}) into a Batch API output line. An
-// item without an answer (it failed before or after all retries) gets response null and
-// error {"code": "request_failed", "message": its error}.
-std::string batch_output_from_result(std::string_view result_line, std::uint64_t seq);
+// answer's envelope {"status_code","request_id","body"}) into a Batch API output line: its
+// "id" becomes the custom_id. An item without an answer (it failed before or after all
+// retries) gets response null and error {"code": "request_failed", "message": its error}.
+std::string batch_output_from_result(std::string_view result_line, std::uint64_t nonce,
+                                     std::uint64_t seq);
 
 }  // namespace parallm::batch

@@ -8,27 +8,49 @@
 
 #include <nlohmann/json.hpp>
 
+#include "batch/input_line.hpp"
 #include "batch/line_reader.hpp"
 
 namespace parallm::batch {
 namespace {
 
-enum class line_kind { result, blank, parses_without_id, garbage };
+enum class line_kind { with_id, with_line, blank, parses_without_id, garbage };
 
-line_kind classify(const std::string& line, std::string& id) {
-  if (line.find_first_not_of(" \t\r\f\v") == std::string::npos) return line_kind::blank;
-  const auto value = nlohmann::json::parse(line, nullptr, false);
-  if (value.is_discarded()) return line_kind::garbage;
-  if (!value.is_object()) return line_kind::parses_without_id;
-  const auto found = value.find("id");
-  if (found == value.end() || !found->is_string()) return line_kind::parses_without_id;
-  id = found->get<std::string>();
-  return line_kind::result;
+struct classified {
+  line_kind kind = line_kind::blank;
+  std::string id;  // with_id: its JSON text
+  std::uint64_t line = 0;
+};
+
+// The output line's "line", 0 when it has none.
+std::uint64_t line_number(const nlohmann::json& value) {
+  const auto found = value.find("line");
+  return found != value.end() && found->is_number_unsigned() ? found->get<std::uint64_t>() : 0;
+}
+
+classified classify(const std::string& text, std::string_view id_key) {
+  classified out;
+  if (text.find_first_not_of(" \t\r\f\v") == std::string::npos) return out;
+  const auto value = nlohmann::json::parse(text, nullptr, false);
+  out.kind = line_kind::parses_without_id;
+  if (value.is_discarded()) out.kind = line_kind::garbage;
+  if (!value.is_object()) return out;
+  out.line = line_number(value);
+  const auto found = value.find(id_key);
+  if (found == value.end() || found->is_null()) {
+    if (out.line > 0) out.kind = line_kind::with_line;
+    return out;
+  }
+  if (auto id = id_text(*found)) {
+    out.kind = line_kind::with_id;
+    out.id = std::move(*id);
+  }
+  return out;
 }
 
 }  // namespace
 
-resume_state resume_scan(const std::string& path) {
+resume_state resume_scan(const std::string& path, std::string_view id_key) {
   resume_state state;
   if (path == "-") {
     state.error = "cannot resume into stdout: --resume needs an output file";
@@ -37,7 +59,6 @@ resume_state resume_scan(const std::string& path) {
   if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) return state;
   line_reader reader(path);
   std::string line;
-  std::string id;
   std::uint64_t line_start = 0;
   // A garbage line is bad in the middle but torn at the end; only the next line tells which.
   std::optional<std::uint64_t> garbage_start;
@@ -49,9 +70,14 @@ resume_state resume_scan(const std::string& path) {
       torn_start = line_start;
       break;
     }
-    switch (classify(line, id)) {
-      case line_kind::result:
-        state.ids.insert(id);
+    const auto found = classify(line, id_key);
+    switch (found.kind) {
+      case line_kind::with_id:
+        state.ids.insert(found.id, found.line);
+        ++state.lines_kept;
+        break;
+      case line_kind::with_line:
+        state.lines.insert(std::to_string(found.line), found.line);
         ++state.lines_kept;
         break;
       case line_kind::parses_without_id:
@@ -77,6 +103,10 @@ resume_state resume_scan(const std::string& path) {
   }
   state.bytes_truncated = reader.end_offset() - *torn_start;
   return state;
+}
+
+bool already_done(const resume_state& state, std::string_view id, std::uint64_t line) {
+  return id.empty() ? state.lines.contains(std::to_string(line)) : state.ids.contains(id);
 }
 
 }  // namespace parallm::batch

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <random>
 #include <thread>
 
 #include <unistd.h>
@@ -145,9 +146,10 @@ int run_command(const run_args& args) {
   auto graph = load_graph(args.job_path, overrides_for(args), openai_batch);
   if (!graph) return exit_bad_input;
 
-  std::shared_ptr<const batch::id_registry> already_done;
+  std::shared_ptr<const batch::resume_state> already_done;
   if (args.resume && args.output != "-") {
-    auto scan = std::make_shared<batch::resume_state>(batch::resume_scan(args.output));
+    const auto id_key = args.openai_batch_output ? "custom_id" : "id";
+    auto scan = std::make_shared<batch::resume_state>(batch::resume_scan(args.output, id_key));
     if (!scan->error.empty()) {
       std::fprintf(stderr, "parallm: --resume: %s\n", scan->error.c_str());
       return exit_bad_input;
@@ -156,7 +158,7 @@ int run_command(const run_args& args) {
       std::fprintf(stderr, "parallm: --resume: cut a torn last line (%llu bytes) from %s\n",
                    static_cast<unsigned long long>(scan->bytes_truncated), args.output.c_str());
     }
-    already_done = std::shared_ptr<const batch::id_registry>(scan, &scan->ids);
+    already_done = std::move(scan);
   }
   auto writer = std::make_shared<batch::output_writer>(args.output, args.resume, args.ordered);
   if (!writer->error().empty()) {
@@ -185,6 +187,7 @@ int run_command(const run_args& args) {
   reducer_opts.writer = writer;
   reducer_opts.progress = progress;
   reducer_opts.openai_batch_output = args.openai_batch_output;
+  reducer_opts.batch_nonce = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   reducer_opts.done = done;
   if (progress && args.input != "-") {
     reducer_opts.progress_total = batch::line_reader::count_lines(args.input).value_or(0);

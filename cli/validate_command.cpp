@@ -41,7 +41,10 @@ input_check check_input(const std::string& path, const flow::graph& graph) {
       report(path, item->line, item->error, check);
       continue;
     }
-    if (!seen.insert(item->id)) report(path, item->line, "duplicate id '" + item->id + "'", check);
+    if (!item->id.empty() && !seen.insert(item->id, item->line)) {
+      report(path, item->line, batch::duplicate_id_error(item->id, seen.first_line(item->id)),
+             check);
+    }
     for (const auto name : graph.missing_inputs(item->fields)) {
       report(path, item->line, "missing template variable '" + std::string(name) + "'", check);
     }

@@ -29,6 +29,18 @@ std::size_t size_hint(const nlohmann::json& output) {
   return output.is_string() ? output.get_ref<const std::string&>().size() + 16 : 64;
 }
 
+// {"id":<id>,"line":<line>: the id's JSON text as it is, null when there is none.
+void append_id_and_line(std::string& line, std::string_view id, std::uint64_t input_line) {
+  line += "{\"id\":";
+  if (id.empty()) {
+    line += "null";
+  } else {
+    line += id;
+  }
+  line += ",\"line\":";
+  append_json_number(line, input_line);
+}
+
 }  // namespace
 
 void item_run::write_node(std::string& line, node_index node) const {
@@ -83,7 +95,7 @@ void item_run::write_node(std::string& line, node_index node) const {
   line += '}';
 }
 
-std::string item_run::output_line(std::string_view id) const {
+std::string item_run::output_line(std::string_view id, std::uint64_t input_line) const {
   const auto item = status();
   std::size_t hint = 128 + id.size();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
@@ -92,8 +104,7 @@ std::string item_run::output_line(std::string_view id) const {
   if (!nodes_.empty()) hint += size_hint(nodes_[graph_->output()].output);
   std::string line;
   line.reserve(hint);
-  line += "{\"id\":";
-  append_json_string(line, id);
+  append_id_and_line(line, id, input_line);
   line += ",\"status\":\"";
   line += to_string(item);
   line += "\",\"output\":";
@@ -125,11 +136,11 @@ std::string item_run::output_line(std::string_view id) const {
   return line;
 }
 
-std::string failed_output_line(std::string_view id, std::string_view error) {
+std::string failed_output_line(std::string_view id, std::uint64_t input_line,
+                               std::string_view error) {
   std::string line;
-  line.reserve(160 + id.size() + error.size());
-  line += "{\"id\":";
-  append_json_string(line, id);
+  line.reserve(180 + id.size() + error.size());
+  append_id_and_line(line, id, input_line);
   line += ",\"status\":\"failed\",\"output\":null,\"nodes\":{}";
   append_totals(line, 0, 0);
   line += ",\"error\":";

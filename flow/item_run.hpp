@@ -42,8 +42,10 @@ class item_run {
   std::uint64_t completion_tokens() const;
 
   // The output line (one JSON object, no trailing newline) of CONTRACT.md:
-  // {"id","status","output","nodes","usage","error"}. Valid once done().
-  std::string output_line(std::string_view id) const;
+  // {"id","line","status","output","nodes","usage","error"}. id is the item's id as JSON
+  // text, written as it is (batch::input_item::id); empty writes null. input_line is the
+  // 1-based input line number. Valid once done().
+  std::string output_line(std::string_view id, std::uint64_t input_line) const;
 
  private:
   struct node_state;
@@ -72,7 +74,9 @@ class item_run {
 };
 
 // The output line of an item that failed before it could run (bad JSON, duplicate id,
-// missing template variable in validation): status "failed" with this error.
-std::string failed_output_line(std::string_view id, std::string_view error);
+// missing template variable in validation): status "failed" with this error. id and
+// input_line as for item_run::output_line.
+std::string failed_output_line(std::string_view id, std::uint64_t input_line,
+                               std::string_view error);
 
 }  // namespace parallm::flow

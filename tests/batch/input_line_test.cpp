@@ -5,6 +5,7 @@
 
 #include "batch/input_line.hpp"
 
+using parallm::batch::duplicate_id_error;
 using parallm::batch::parse_input_line;
 
 BOOST_AUTO_TEST_CASE(blank_lines_are_skipped) {
@@ -12,31 +13,43 @@ BOOST_AUTO_TEST_CASE(blank_lines_are_skipped) {
   BOOST_TEST(!parse_input_line("  \t \r", 2).has_value());
 }
 
-BOOST_AUTO_TEST_CASE(string_id_is_used_as_is_and_fields_kept) {
+BOOST_AUTO_TEST_CASE(string_id_is_kept_as_quoted_json_text_and_fields_kept) {
   const auto item = parse_input_line(R"({"id": "doc-7", "topic": "cats"})", 3);
   BOOST_TEST_REQUIRE(item.has_value());
   BOOST_TEST(item->error.empty());
   BOOST_TEST(item->line == 3u);
-  BOOST_TEST(item->id == "doc-7");
+  BOOST_TEST(item->id == R"("doc-7")");
   BOOST_TEST(item->fields.at("topic") == "cats");
 }
 
-BOOST_AUTO_TEST_CASE(integer_ids_become_decimal_text) {
+BOOST_AUTO_TEST_CASE(integer_ids_become_decimal_text_without_quotes) {
   BOOST_TEST(parse_input_line(R"({"id": 42})", 1)->id == "42");
   BOOST_TEST(parse_input_line(R"({"id": -5})", 1)->id == "-5");
   BOOST_TEST(parse_input_line(R"({"id": 18446744073709551615})", 1)->id == "18446744073709551615");
 }
 
-BOOST_AUTO_TEST_CASE(custom_id_is_used_without_id_and_id_wins_over_it) {
-  BOOST_TEST(parse_input_line(R"({"custom_id": "req-1", "body": {}})", 1)->id == "req-1");
-  BOOST_TEST(parse_input_line(R"({"custom_id": 9})", 1)->id == "9");
-  BOOST_TEST(parse_input_line(R"({"custom_id": "c", "id": "i"})", 1)->id == "i");
+BOOST_AUTO_TEST_CASE(a_number_and_a_string_that_look_alike_are_two_ids) {
+  BOOST_TEST(parse_input_line(R"({"id": 7})", 1)->id == "7");
+  BOOST_TEST(parse_input_line(R"({"id": "7"})", 1)->id == R"("7")");
 }
 
-BOOST_AUTO_TEST_CASE(without_an_id_the_line_number_is_the_id) {
+BOOST_AUTO_TEST_CASE(string_ids_are_written_canonically_so_equal_ids_have_equal_text) {
+  BOOST_TEST(parse_input_line(R"({"id": "a\u0062"})", 1)->id == R"("ab")");
+  BOOST_TEST(parse_input_line(R"({"id": "q\"x\\"})", 1)->id == R"("q\"x\\")");
+  BOOST_TEST(parse_input_line(R"({"id": "\u00e9"})", 1)->id == "\"\xC3\xA9\"");
+}
+
+BOOST_AUTO_TEST_CASE(custom_id_is_used_without_id_and_id_wins_over_it) {
+  BOOST_TEST(parse_input_line(R"({"custom_id": "req-1", "body": {}})", 1)->id == R"("req-1")");
+  BOOST_TEST(parse_input_line(R"({"custom_id": 9})", 1)->id == "9");
+  BOOST_TEST(parse_input_line(R"({"custom_id": "c", "id": "i"})", 1)->id == R"("i")");
+}
+
+BOOST_AUTO_TEST_CASE(without_an_id_the_item_has_none_and_runs) {
   const auto item = parse_input_line(R"(  {"topic": "dogs"}  )", 17);
   BOOST_TEST(item->error.empty());
-  BOOST_TEST(item->id == "17");
+  BOOST_TEST(item->id.empty());
+  BOOST_TEST(item->line == 17u);
 }
 
 BOOST_AUTO_TEST_CASE(other_id_types_are_errors_naming_the_field) {
@@ -44,7 +57,7 @@ BOOST_AUTO_TEST_CASE(other_id_types_are_errors_naming_the_field) {
                            R"({"id": ["a"]})", R"({"id": {"x": 1}})"}) {
     const auto item = parse_input_line(text, 7);
     BOOST_TEST(item->error == "line 7: field 'id' must be a string or an integer");
-    BOOST_TEST(item->id == "7");
+    BOOST_TEST(item->id.empty());
   }
   BOOST_TEST(parse_input_line(R"({"custom_id": 2.5})", 8)->error ==
              "line 8: field 'custom_id' must be a string or an integer");
@@ -53,7 +66,7 @@ BOOST_AUTO_TEST_CASE(other_id_types_are_errors_naming_the_field) {
 BOOST_AUTO_TEST_CASE(invalid_json_is_an_error_with_the_parser_message) {
   const auto item = parse_input_line(R"({"topic": "cats")", 7);
   BOOST_TEST_REQUIRE(item.has_value());
-  BOOST_TEST(item->id == "7");
+  BOOST_TEST(item->id.empty());
   BOOST_TEST(item->error.starts_with("line 7: not a JSON object (parse error at line 1"));
   BOOST_TEST(item->error.find("json.exception") == std::string::npos);
   BOOST_TEST(item->error.ends_with(")"));
@@ -71,7 +84,7 @@ BOOST_AUTO_TEST_CASE(json_that_is_not_an_object_is_an_error_naming_its_type) {
              "line 7: expected a JSON object, got a string");
   BOOST_TEST(parse_input_line("12", 7)->error == "line 7: expected a JSON object, got a number");
   BOOST_TEST(parse_input_line("null", 7)->error == "line 7: expected a JSON object, got null");
-  BOOST_TEST(parse_input_line("[1]", 9)->id == "9");
+  BOOST_TEST(parse_input_line("[1]", 9)->id.empty());
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_is_an_error_not_an_exception) {
@@ -84,4 +97,10 @@ BOOST_AUTO_TEST_CASE(deeply_nested_input_is_parsed_without_recursion) {
   const auto item = parse_input_line(deep, 1);
   BOOST_TEST(item->error.empty());
   BOOST_TEST(parse_input_line(std::string(100000, '['), 2)->error.starts_with("line 2: not a"));
+}
+
+BOOST_AUTO_TEST_CASE(a_duplicate_names_the_id_as_written_and_the_first_line) {
+  BOOST_TEST(duplicate_id_error(R"("a")", 3) == R"(duplicate id "a" (first on line 3))");
+  BOOST_TEST(duplicate_id_error("7", 1) == "duplicate id 7 (first on line 1)");
+  BOOST_TEST(duplicate_id_error("7", 0) == "duplicate id 7");
 }

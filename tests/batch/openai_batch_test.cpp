@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(batch_files_are_recognised_by_custom_id_url_and_body) {
 
 BOOST_AUTO_TEST_CASE(a_success_line_has_the_response_and_a_null_error) {
   const nlohmann::json body = {{"object", "chat.completion"}, {"choices", {{{"index", 0}}}}};
-  const auto line = batch_output_line("request-1", 0x2a, 200, "req_abc", &body, "", "");
+  const auto line = batch_output_line("request-1", 1, 0, 0x2a, 200, "req_abc", &body, "", "");
   BOOST_TEST(line.find('\n') == std::string::npos);
   BOOST_TEST(
       (keys_in_order(line) == std::vector<std::string>{"id", "custom_id", "response", "error"}));
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(a_success_line_has_the_response_and_a_null_error) {
 BOOST_AUTO_TEST_CASE(an_http_error_line_keeps_the_error_body_and_names_the_error) {
   const nlohmann::json body = {{"error", {{"message", "bad model"}, {"type", "invalid"}}}};
   const auto parsed = nlohmann::json::parse(
-      batch_output_line("c\"q", 7, 400, "req_1", &body, "http_400", "bad model"));
+      batch_output_line("c\"q", 1, 0, 7, 400, "req_1", &body, "http_400", "bad model"));
   BOOST_TEST(parsed.at("id") == "batch_req_0000000000000007");
   BOOST_TEST(parsed.at("custom_id") == "c\"q");
   BOOST_TEST(parsed.at("response").at("status_code") == 400);
@@ -148,14 +148,14 @@ BOOST_AUTO_TEST_CASE(an_http_error_line_keeps_the_error_body_and_names_the_error
 
 BOOST_AUTO_TEST_CASE(an_unparsable_response_body_is_null) {
   const auto parsed = nlohmann::json::parse(
-      batch_output_line("c", 1, 200, "", nullptr, "malformed_response", "not JSON"));
+      batch_output_line("c", 1, 0, 1, 200, "", nullptr, "malformed_response", "not JSON"));
   BOOST_TEST(parsed.at("response").at("status_code") == 200);
   BOOST_TEST(parsed.at("response").at("body").is_null());
   BOOST_TEST(parsed.at("error").at("code") == "malformed_response");
 }
 
 BOOST_AUTO_TEST_CASE(a_transport_error_has_a_null_response) {
-  const auto line = batch_output_line("c", 0xffffffffffffffffULL, 0, "", nullptr,
+  const auto line = batch_output_line("c", 1, 0, 0xffffffffffffffffULL, 0, "", nullptr,
                                       "connection_error", "refused \xff");
   const auto parsed = nlohmann::json::parse(line);
   BOOST_TEST(parsed.at("id") == "batch_req_ffffffffffffffff");
@@ -168,9 +168,9 @@ BOOST_AUTO_TEST_CASE(a_transport_error_has_a_null_response) {
 
 BOOST_AUTO_TEST_CASE(an_ok_result_line_becomes_a_batch_response) {
   const auto result =
-      R"({"id":"req-1","status":"ok","output":{"body":{"id":"chatcmpl-9","choices":[]},)"
+      R"({"id":"req-1","line":1,"status":"ok","output":{"body":{"id":"chatcmpl-9","choices":[]},)"
       R"("request_id":"chatcmpl-9","status_code":200},"nodes":{},"usage":{},"error":null})";
-  const auto parsed = nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 3));
+  const auto parsed = nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 0, 3));
   BOOST_TEST(parsed.at("custom_id") == "req-1");
   BOOST_TEST(parsed.at("id") == "batch_req_0000000000000003");
   BOOST_TEST(parsed.at("response").at("status_code") == 200);
@@ -180,12 +180,44 @@ BOOST_AUTO_TEST_CASE(an_ok_result_line_becomes_a_batch_response) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_result_line_becomes_a_batch_error) {
-  const auto result = R"j({"id":"req-2","status":"failed","output":null,"nodes":{},"usage":{},)j"
-                      R"j("error":"node 'request': HTTP 503 (gave up after 5 attempts)"})j";
-  const auto parsed = nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 4));
+  const auto result =
+      R"j({"id":"req-2","line":2,"status":"failed","output":null,"nodes":{},"usage":{},)j"
+      R"j("error":"node 'request': HTTP 503 (gave up after 5 attempts)"})j";
+  const auto parsed = nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 0, 4));
   BOOST_TEST(parsed.at("custom_id") == "req-2");
   BOOST_TEST(parsed.at("response").is_null());
   BOOST_TEST(parsed.at("error").at("code") == "request_failed");
   BOOST_TEST(parsed.at("error").at("message") ==
              "node 'request': HTTP 503 (gave up after 5 attempts)");
+}
+
+BOOST_AUTO_TEST_CASE(line_ids_mix_in_the_run_nonce_so_runs_do_not_repeat_them) {
+  const auto id = [](std::uint64_t nonce, std::uint64_t seq) {
+    return nlohmann::json::parse(batch_output_line("c", 1, nonce, seq, 0, "", nullptr, "x", "y"))
+        .at("id")
+        .get<std::string>();
+  };
+  BOOST_TEST(id(0, 5) == "batch_req_0000000000000005");
+  BOOST_TEST(id(0x1234abcd00000000ULL, 5) == "batch_req_1234abcd00000005");
+  BOOST_TEST(id(7, 0) != id(8, 0));
+  BOOST_TEST(id(7, 0) != id(7, 1));
+}
+
+BOOST_AUTO_TEST_CASE(a_result_without_an_id_has_a_null_custom_id_and_its_line) {
+  const auto result = R"j({"id":null,"line":6,"status":"failed","output":null,"nodes":{},)j"
+                      R"j("usage":{},"error":"line 6: not a JSON object"})j";
+  const auto line = parallm::batch::batch_output_from_result(result, 0, 4);
+  BOOST_TEST((keys_in_order(line) ==
+              std::vector<std::string>{"id", "custom_id", "line", "response", "error"}));
+  const auto parsed = nlohmann::json::parse(line);
+  BOOST_TEST(parsed.at("custom_id").is_null());
+  BOOST_TEST(parsed.at("line") == 6);
+  BOOST_TEST(parsed.at("error").at("message") == "line 6: not a JSON object");
+}
+
+BOOST_AUTO_TEST_CASE(a_custom_id_keeps_its_json_type) {
+  const auto result = R"({"id":9,"line":1,"status":"failed","output":null,"error":"x"})";
+  const auto parsed = nlohmann::json::parse(parallm::batch::batch_output_from_result(result, 0, 0));
+  BOOST_TEST(parsed.at("custom_id") == 9);
+  BOOST_TEST(!parsed.contains("line"));
 }

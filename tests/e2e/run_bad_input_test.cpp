@@ -27,37 +27,44 @@ BOOST_AUTO_TEST_CASE(bad_lines_fail_alone_and_lose_nothing) {
              "{\"id\": \"a\", \"name\": \"Again\"}\n"  // 5 duplicate id
              "{\"id\": \"c\", \"nom\": \"Cy\"}\n"      // 6 missing template variable
              "{\"id\": 7, \"name\": \"Bo\"}\n"         // 7 ok, integer id
-             "{\"name\": \"Di\"}\n"                    // 8 ok, id = line number
+             "{\"name\": \"Di\"}\n"                    // 8 ok, no id: known by its line
              "{\"id\": \"e\", \"name\": \"Ed\"}");     // 9 ok, no final newline
   const auto result = run_process(run_args(dir, "job.yaml", "in.jsonl"), dir.path());
   BOOST_TEST(result.exit_code == 3);
   const auto lines = read_jsonl(dir / "out.jsonl");
   BOOST_TEST(lines.size() == 8u);
 
-  // The duplicate keeps its id, so "a" is there twice: once ok, once failed.
+  // The duplicate keeps its id, so "a" is there twice: once ok, once failed. Lines without
+  // a readable id have a null id and are known by their line.
   std::map<std::string, std::vector<json>> by;
-  for (const auto& line : lines) by[line.at("id").get<std::string>()].push_back(line);
+  for (const auto& line : lines) by[id_key(line)].push_back(line);
   BOOST_TEST(by["a"].size() == 2u);
   int ok_a = 0;
   for (const auto& a : by["a"]) {
     if (a.at("status") == "ok") {
       ++ok_a;
+      BOOST_TEST(a.at("line") == 1);
     } else {
-      BOOST_TEST(a.at("error").get<std::string>().find("line 5") != std::string::npos);
-      BOOST_TEST(a.at("error").get<std::string>().find("duplicate id") != std::string::npos);
+      BOOST_TEST(a.at("line") == 5);
+      BOOST_TEST(a.at("error") == "line 5: duplicate id \"a\" (first on line 1)");
     }
   }
   BOOST_TEST(ok_a == 1);
-  BOOST_TEST(by["2"].at(0).at("status") == "failed");
-  BOOST_TEST(by["2"].at(0).at("error").get<std::string>().find("line 2") != std::string::npos);
-  BOOST_TEST(by["4"].at(0).at("status") == "failed");
-  BOOST_TEST(by["4"].at(0).at("error").get<std::string>().find("line 4") != std::string::npos);
+  for (const auto* broken : {"line 2", "line 4"}) {
+    BOOST_TEST_INFO(broken);
+    BOOST_TEST(by[broken].at(0).at("id").is_null());
+    BOOST_TEST(by[broken].at(0).at("status") == "failed");
+    BOOST_TEST(by[broken].at(0).at("error").get<std::string>().find(broken) != std::string::npos);
+  }
   BOOST_TEST(by["c"].at(0).at("status") == "failed");
   BOOST_TEST(by["c"].at(0).at("error").get<std::string>().find("'name'") != std::string::npos);
   BOOST_TEST(by["c"].at(0).at("error").get<std::string>().find("line 6") != std::string::npos);
+  BOOST_TEST(by["7"].at(0).at("id") == 7);
   BOOST_TEST(by["7"].at(0).at("status") == "ok");
-  BOOST_TEST(by["8"].at(0).at("status") == "ok");
+  BOOST_TEST(by["line 8"].at(0).at("id").is_null());
+  BOOST_TEST(by["line 8"].at(0).at("status") == "ok");
   BOOST_TEST(by["e"].at(0).at("status") == "ok");
+  BOOST_TEST(by["e"].at(0).at("line") == 9);
   BOOST_TEST(by["e"].at(0).at("output").get<std::string>().find("Ed") != std::string::npos);
   BOOST_TEST(result.err.find("failed") != std::string::npos);  // the closing summary
 }

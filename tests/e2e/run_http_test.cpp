@@ -333,4 +333,70 @@ BOOST_AUTO_TEST_CASE(a_provider_only_job_file_drives_a_batch_file) {
   }
 }
 
+namespace {
+
+// `parallm run` of DIR/batch.jsonl into DIR/out.jsonl against the upstream, Batch output.
+std::vector<std::string> batch_run_args(const temp_dir& dir, const fake_upstream& upstream,
+                                        std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"run",
+                                "--input",
+                                (dir / "batch.jsonl").string(),
+                                "--output",
+                                (dir / "out.jsonl").string(),
+                                "--base-url",
+                                upstream.base_url("/v1"),
+                                "--format",
+                                "openai-batch",
+                                "--no-progress"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return parallm_args(args);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(openai_batch_resume_matches_custom_id_and_line_ids_do_not_repeat) {
+  temp_dir dir;
+  write_batch_file(dir / "batch.jsonl", 4);
+  BOOST_TEST(run_process(batch_run_args(dir, upstream), dir.path()).exit_code == 0);
+  const auto first = read_file(dir / "out.jsonl");
+  // Resuming a complete output sends nothing and appends nothing.
+  const auto again = run_process(batch_run_args(dir, upstream, {"--resume"}), dir.path());
+  BOOST_TEST(again.exit_code == 0, again.err);
+  BOOST_TEST(read_file(dir / "out.jsonl") == first);
+  // Four more requests: only they run, and their line ids are new.
+  write_batch_file(dir / "batch.jsonl", 8);
+  const auto more = run_process(batch_run_args(dir, upstream, {"--resume"}), dir.path());
+  BOOST_TEST(more.exit_code == 0, more.err);
+  const auto lines = read_jsonl(dir / "out.jsonl");
+  BOOST_TEST(lines.size() == 8u);
+  std::set<std::string> custom_ids;
+  std::set<std::string> line_ids;
+  for (const auto& line : lines) {
+    custom_ids.insert(line.at("custom_id").get<std::string>());
+    line_ids.insert(line.at("id").get<std::string>());
+  }
+  BOOST_TEST(custom_ids.size() == 8u);
+  BOOST_TEST(line_ids.size() == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_batch_line_has_a_null_custom_id_and_is_not_run_again) {
+  temp_dir dir;
+  write_batch_file(dir / "batch.jsonl", 2);
+  write_file(dir / "batch.jsonl", read_file(dir / "batch.jsonl") + "{\"custom_id\": \n");
+  BOOST_TEST(run_process(batch_run_args(dir, upstream), dir.path()).exit_code == 3);
+  const auto first = read_file(dir / "out.jsonl");
+  const auto lines = parse_jsonl(first);
+  BOOST_TEST_REQUIRE(lines.size() == 3u);
+  int broken = 0;
+  for (const auto& line : lines) {
+    if (!line.at("custom_id").is_null()) continue;
+    ++broken;
+    BOOST_TEST(line.at("line") == 3);
+    BOOST_TEST(line.at("error").at("message").get<std::string>().starts_with("line 3:"));
+  }
+  BOOST_TEST(broken == 1);
+  BOOST_TEST(run_process(batch_run_args(dir, upstream, {"--resume"}), dir.path()).exit_code == 0);
+  BOOST_TEST(read_file(dir / "out.jsonl") == first);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -46,7 +46,8 @@ BOOST_AUTO_TEST_CASE(input_problems_name_their_lines) {
                                                 (dir / "in.jsonl").string()}),
                                   dir.path());
   BOOST_TEST(result.exit_code == 2);
-  BOOST_TEST(result.err.find("in.jsonl:2: duplicate id '1'") != std::string::npos, result.err);
+  BOOST_TEST(result.err.find("in.jsonl:2: duplicate id 1 (first on line 1)") != std::string::npos,
+             result.err);
   BOOST_TEST(result.err.find("in.jsonl:3:") != std::string::npos, result.err);
   BOOST_TEST(result.err.find("in.jsonl:4: missing template variable 'name'") != std::string::npos,
              result.err);

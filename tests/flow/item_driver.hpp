@@ -1,6 +1,7 @@
 #pragma once
 // Drives one item_run the way the reducer actor does: start, then answer calls one by one.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,7 +51,10 @@ struct item {
     return next;
   }
 
-  json line(std::string_view id = "7") const { return json::parse(run.output_line(id)); }
+  // id is the id's JSON text, as the input reader hands it over.
+  json line(std::string_view id = "7", std::uint64_t input_line = 8) const {
+    return json::parse(run.output_line(id, input_line));
+  }
 };
 
 }  // namespace parallm::flow::testing

@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(the_quorum_winner_is_the_output) {
   BOOST_TEST(label["usage"] == (json{{"prompt_tokens", 50}, {"completion_tokens", 5}}));
   BOOST_TEST(!label.contains("errors"));
   BOOST_TEST(line["usage"]["total_tokens"] == 55);
-  const auto text = it.run.output_line("7");
+  const auto text = it.run.output_line("7", 1);
   BOOST_TEST(text.find(R"("votes":{"yes":3,"no":2})") != std::string::npos);
 }
 

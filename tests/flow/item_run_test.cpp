@@ -35,8 +35,9 @@ BOOST_AUTO_TEST_CASE(renders_one_call_and_writes_the_line) {
   BOOST_TEST(it.run.prompt_tokens() == 9u);
   BOOST_TEST(it.run.completion_tokens() == 41u);
 
-  const auto line = it.line("7");
-  BOOST_TEST(line["id"] == "7");
+  const auto line = it.line("7", 8);
+  BOOST_TEST(line["id"] == 7);
+  BOOST_TEST(line["line"] == 8);
   BOOST_TEST(line["status"] == "ok");
   BOOST_TEST(line["output"] == "Why did the cat...");
   BOOST_TEST(line["error"].is_null());
@@ -55,12 +56,13 @@ BOOST_AUTO_TEST_CASE(renders_one_call_and_writes_the_line) {
 BOOST_AUTO_TEST_CASE(keys_come_in_the_contract_order) {
   item it(make_job({llm("a", "x")}, "a"), json::object());
   it.answer(0, 0, success("y"));
-  const auto text = it.run.output_line("1");
+  const auto text = it.run.output_line("1", 2);
   BOOST_TEST(text.find('\n') == std::string::npos);
+  BOOST_TEST(text.starts_with(R"({"id":1,"line":2,"status":)"));
   std::size_t last = 0;
   for (const char* key :
-       {"\"id\"", "\"status\"", "\"output\"", "\"nodes\"", "\"attempts\"", "\"latency_ms\"",
-        "\"usage\"", "\"finish_reason\"", "\"total_tokens\"", "\"error\""}) {
+       {"\"id\"", "\"line\"", "\"status\"", "\"output\"", "\"nodes\"", "\"attempts\"",
+        "\"latency_ms\"", "\"usage\"", "\"finish_reason\"", "\"total_tokens\"", "\"error\""}) {
     const auto at = text.find(key, last);
     BOOST_TEST_INFO(key);
     BOOST_REQUIRE(at != std::string::npos);
@@ -120,7 +122,7 @@ BOOST_AUTO_TEST_CASE(unknown_and_repeated_results_are_ignored) {
 BOOST_AUTO_TEST_CASE(the_line_escapes_text_and_replaces_invalid_utf8) {
   item it(make_job({llm("a", "x")}, "a"), json::object());
   it.answer(0, 0, success("say \"hi\"\n\ttab \xC3\xA9 \xFF end\x01"));
-  const auto text = it.run.output_line("id \"q\" \\");
+  const auto text = it.run.output_line(R"("id \"q\" \\")", 1);
   json line;
   BOOST_REQUIRE_NO_THROW(line = json::parse(text));
   BOOST_TEST(line["id"] == "id \"q\" \\");
@@ -135,7 +137,7 @@ BOOST_AUTO_TEST_CASE(a_moved_run_keeps_its_state) {
   item_run moved(std::move(first));
   moved.complete(0, 0, success("out"), calls);
   BOOST_TEST(moved.done());
-  BOOST_TEST(json::parse(moved.output_line("x"))["output"] == "out");
+  BOOST_TEST(json::parse(moved.output_line(R"("x")", 1))["output"] == "out");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -270,9 +272,32 @@ BOOST_AUTO_TEST_CASE(a_node_that_is_no_dependency_is_not_visible) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_CASE(ids_keep_their_json_type) {
+  item it(make_job({llm("a", "x")}, "a"), json::object());
+  it.answer(0, 0, success("y"));
+  BOOST_TEST(it.line("7", 8)["id"] == 7);
+  BOOST_TEST(it.line(R"("7")", 8)["id"] == "7");
+  BOOST_TEST(it.line("-3", 8)["id"] == -3);
+}
+
+BOOST_AUTO_TEST_CASE(an_item_without_an_id_is_written_with_a_null_id_and_its_line) {
+  item it(make_job({llm("a", "x")}, "a"), json::object());
+  it.answer(0, 0, success("y"));
+  const auto line = it.line("", 12);
+  BOOST_TEST(line["id"].is_null());
+  BOOST_TEST(line["line"] == 12);
+  BOOST_TEST(line["status"] == "ok");
+  const auto failed = json::parse(failed_output_line("", 4, "line 4: not a JSON object"));
+  BOOST_TEST(failed["id"].is_null());
+  BOOST_TEST(failed["line"] == 4);
+}
+
 BOOST_AUTO_TEST_CASE(failed_output_line_has_the_contract_shape) {
-  const auto line = json::parse(failed_output_line("42", "line 3: not JSON \xFF"));
-  BOOST_TEST(line["id"] == "42");
+  const auto text = failed_output_line("42", 3, "line 3: not JSON \xFF");
+  BOOST_TEST(text.starts_with(R"({"id":42,"line":3,"status":"failed",)"));
+  const auto line = json::parse(text);
+  BOOST_TEST(line["id"] == 42);
+  BOOST_TEST(line["line"] == 3);
   BOOST_TEST(line["status"] == "failed");
   BOOST_TEST(line["output"].is_null());
   BOOST_TEST(line["nodes"] == json::object());

@@ -23,10 +23,17 @@ std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
   return parse_jsonl(read_file(path));
 }
 
+std::string id_key(const nlohmann::json& line) {
+  const auto& id = line.at("id");
+  if (id.is_string()) return id.get<std::string>();
+  if (id.is_null()) return "line " + line.at("line").dump();
+  return id.dump();
+}
+
 std::map<std::string, nlohmann::json> by_id(const std::vector<nlohmann::json>& lines) {
   std::map<std::string, nlohmann::json> out;
   for (const auto& line : lines) {
-    const auto id = line.at("id").get<std::string>();
+    const auto id = id_key(line);
     if (!out.emplace(id, line).second) throw std::runtime_error("id twice in output: " + id);
   }
   return out;

@@ -14,7 +14,11 @@ namespace parallm::test {
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
 std::vector<nlohmann::json> parse_jsonl(const std::string& text);
 
-// Output lines by id; throws if an id appears twice.
+// How by_id keys a line: a string id as it is, a number as its decimal text (so 7 and "7"
+// share a key: a test that tells them apart looks at the line), a null id as "line N".
+std::string id_key(const nlohmann::json& line);
+
+// Output lines by id_key; throws if a key appears twice.
 std::map<std::string, nlohmann::json> by_id(const std::vector<nlohmann::json>& lines);
 
 // The "id" of every non-empty input line, in order.
