@@ -21,7 +21,12 @@ void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& 
                  "In-flight calls per worker (overrides limits.concurrency)")
       ->check(CLI::Range(1, 100000));
   app.add_flag("--ordered", args.ordered, "Write output lines in input order");
-  app.add_flag("--resume", args.resume, "Skip ids already in the output file and append the rest");
+  auto* resume = app.add_flag("--resume", args.resume,
+                              "Skip items already in the output file and append the rest");
+  app.add_flag("--retry-failed", args.retry_failed,
+               "With --resume: take the failed and partial items out of the output file and "
+               "run them again")
+      ->needs(resume);
   app.add_flag("--progress", progress,
                "Live progress line on stderr (default on a terminal); it names a rate limit that "
                "holds calls back");

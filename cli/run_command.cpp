@@ -19,6 +19,7 @@
 #include "actors/worker.hpp"
 #include "batch/line_reader.hpp"
 #include "batch/resume_scan.hpp"
+#include "batch/retry_failed.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/job_setup.hpp"
 #include "cli/signal_watch.hpp"
@@ -149,6 +150,18 @@ int run_command(const run_args& args) {
   std::shared_ptr<const batch::resume_state> already_done;
   if (args.resume && args.output != "-") {
     const auto id_key = args.openai_batch_output ? "custom_id" : "id";
+    if (args.retry_failed) {
+      const auto rewrite = batch::drop_failed_results(args.output, id_key);
+      if (!rewrite.error.empty()) {
+        std::fprintf(stderr, "parallm: --retry-failed: %s\n", rewrite.error.c_str());
+        return exit_bad_input;
+      }
+      if (rewrite.dropped > 0) {
+        std::fprintf(stderr,
+                     "parallm: --retry-failed: running %llu failed or partial items again\n",
+                     static_cast<unsigned long long>(rewrite.dropped));
+      }
+    }
     auto scan = std::make_shared<batch::resume_state>(batch::resume_scan(args.output, id_key));
     if (!scan->error.empty()) {
       std::fprintf(stderr, "parallm: --resume: %s\n", scan->error.c_str());

@@ -15,8 +15,9 @@ struct run_args {
   std::optional<int> concurrency;  // overrides limits.concurrency
   bool ordered = false;
   bool resume = false;
-  std::optional<bool> progress;           // unset: on when stderr is a terminal
-  std::vector<std::string> overrides;     // --set KEY=VALUE
+  bool retry_failed = false;           // with resume: run the failed and partial items of OUT again
+  std::optional<bool> progress;        // unset: on when stderr is a terminal
+  std::vector<std::string> overrides;  // --set KEY=VALUE
   std::optional<std::string> stats_path;  // --stats: the closing summary as JSON
   // Shorthands for provider settings (what --set provider.kind=... would do), for runs of
   // OpenAI Batch files without a job file.

@@ -14,6 +14,14 @@ nodes:
   greet: { prompt: "Say hello to {{name}}" }
 )";
 
+// Every item fails at once: for --retry-failed, which runs them again with fail_rate 0.
+const char* const failing_job = R"(version: 1
+provider: { kind: sim, fail_rate: 1, fail_status: 500 }
+limits: { max_retries: 0 }
+nodes:
+  greet: { prompt: "Say hello to {{name}}" }
+)";
+
 // DIR/job.yaml over DIR/in.jsonl into DIR/out.jsonl, without a progress line.
 process_result run(const temp_dir& dir, std::vector<std::string> extra = {}) {
   extra.push_back("--no-progress");
@@ -133,4 +141,60 @@ BOOST_AUTO_TEST_CASE(resume_finds_id_less_lines_by_their_line_number) {
   BOOST_TEST(lines.at(1).at("output") == "earlier");
   BOOST_TEST(lines.at(2).at("output").get<std::string>().find("two") != std::string::npos);
   BOOST_TEST(lines.at(4).at("output").get<std::string>().find("four") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(retry_failed_runs_failed_items_again_and_keeps_each_id_once) {
+  temp_dir dir;
+  write_file(dir / "job.yaml", failing_job);
+  std::string input = "not json\n{\"id\": 0, \"name\": \"a\"}\n{\"id\": 0, \"name\": \"dup\"}\n";
+  for (int i = 1; i <= 20; ++i) {
+    input += "{\"id\": " + std::to_string(i) + ", \"name\": \"n" + std::to_string(i) + "\"}\n";
+  }
+  write_file(dir / "in.jsonl", input);
+  BOOST_TEST(run(dir).exit_code == 3);
+  const auto failed = read_file(dir / "out.jsonl");
+  BOOST_TEST(parse_jsonl(failed).size() == 23u);
+
+  // Without --retry-failed, --resume leaves failed items as they are.
+  BOOST_TEST(run(dir, {"--resume", "--set", "provider.fail_rate=0"}).exit_code == 0);
+  BOOST_TEST(read_file(dir / "out.jsonl") == failed);
+
+  const auto retried = run(dir, {"--resume", "--retry-failed", "--set", "provider.fail_rate=0"});
+  BOOST_TEST(retried.exit_code == 3, retried.err);  // the broken line and the duplicate
+  const auto lines = by_line(read_jsonl(dir / "out.jsonl"));
+  BOOST_TEST_REQUIRE(lines.size() == 23u);
+  BOOST_TEST(lines.at(1).at("status") == "failed");
+  BOOST_TEST(lines.at(2).at("status") == "ok");
+  BOOST_TEST(lines.at(3).at("status") == "failed");
+  BOOST_TEST(lines.at(3).at("error") == "line 3: duplicate id 0 (first on line 2)");
+  for (int line = 4; line <= 23; ++line) BOOST_TEST(lines.at(line).at("status") == "ok");
+  // Nothing left to retry but what cannot succeed: a second retry changes nothing.
+  const auto settled = read_file(dir / "out.jsonl");
+  BOOST_TEST(run(dir, {"--resume", "--retry-failed", "--set", "provider.fail_rate=0"}).exit_code ==
+             3);
+  BOOST_TEST(by_line(read_jsonl(dir / "out.jsonl")).size() == 23u);
+  BOOST_TEST(read_file(dir / "out.jsonl").size() == settled.size());
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_duplicate_of_an_ok_item_stays_through_a_retry) {
+  temp_dir dir;
+  write_file(dir / "job.yaml", job_yaml);
+  write_file(dir / "in.jsonl",
+             "{\"id\": \"a\", \"name\": \"x\"}\n{\"id\": \"a\", \"name\": \"y\"}\n");
+  BOOST_TEST(run(dir).exit_code == 3);
+  const auto before = read_file(dir / "out.jsonl");
+  BOOST_TEST(run(dir, {"--resume", "--retry-failed"}).exit_code == 0);
+  BOOST_TEST(read_file(dir / "out.jsonl") == before);
+}
+
+BOOST_AUTO_TEST_CASE(retry_failed_without_resume_is_a_usage_error) {
+  temp_dir dir;
+  write_file(dir / "job.yaml", job_yaml);
+  write_file(dir / "in.jsonl", "{\"id\": 1, \"name\": \"a\"}\n");
+  const auto result = run(dir, {"--retry-failed"});
+  BOOST_TEST(result.exit_code == 2);
+  BOOST_TEST(result.err.find("--resume") != std::string::npos, result.err);
+  BOOST_TEST(!std::filesystem::exists(dir / "out.jsonl"));
+  const auto help = run_process(parallm_args({"run", "--help"}), dir.path());
+  BOOST_TEST(help.out.find("--retry-failed") != std::string::npos, help.out);
 }
