@@ -63,7 +63,6 @@ std::optional<batch_request> parse_batch_request(std::string_view text, std::uin
     problem = "not a JSON object (" + without_exception_tag(e.what()) + ")";
   }
   if (!problem.empty()) {
-    if (request.custom_id.empty()) request.custom_id = std::to_string(line);
     request.error = "line " + std::to_string(line) + ": " + problem;
   }
   return request;

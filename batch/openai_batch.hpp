@@ -13,7 +13,8 @@ namespace parallm::batch {
 
 struct batch_request {
   std::uint64_t line = 0;  // 1-based
-  // The line's custom_id, or the line number when the line has no usable one.
+  // The line's custom_id; empty when the line has no usable one: it is then known by its line
+  // alone, as a line number could collide with a real custom_id.
   std::string custom_id;
   std::string method;   // always "POST" for a good line
   std::string url;      // a path such as "/v1/chat/completions"
