@@ -48,6 +48,19 @@ classified classify(const std::string& text, std::string_view id_key) {
   return out;
 }
 
+// Output written before ids kept their JSON type has no "line" and a string for every id, a
+// number's too: "7" may stand for 7. Such a line covers both, so that resuming an older
+// output does not run its numbered items again. nullopt when the id needs no second form.
+std::optional<std::string> number_it_may_stand_for(const std::string& id, std::uint64_t line) {
+  if (line > 0 || id.size() < 3 || id.front() != '"') return std::nullopt;
+  const auto digits = std::string_view(id).substr(1, id.size() - 2);
+  const auto value = nlohmann::json::parse(digits, nullptr, false);
+  if (!value.is_number_integer()) return std::nullopt;
+  auto number = id_text(value);
+  if (!number || *number != digits) return std::nullopt;
+  return number;
+}
+
 }  // namespace
 
 resume_state resume_scan(const std::string& path, std::string_view id_key) {
@@ -74,6 +87,9 @@ resume_state resume_scan(const std::string& path, std::string_view id_key) {
     switch (found.kind) {
       case line_kind::with_id:
         state.ids.insert(found.id, found.line);
+        if (const auto number = number_it_may_stand_for(found.id, found.line)) {
+          state.ids.insert(*number);
+        }
         ++state.lines_kept;
         break;
       case line_kind::with_line:
