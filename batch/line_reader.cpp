@@ -1,6 +1,7 @@
 #include "batch/line_reader.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -89,6 +90,17 @@ bool line_reader::next(std::string& line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   ++line_number_;
   return true;
+}
+
+bool line_reader::would_block() const {
+  if (eof_) return false;
+  if (std::memchr(buffer_.data() + begin_, '\n', end_ - begin_) != nullptr) return false;
+  pollfd ready{fd_, POLLIN, 0};
+  return ::poll(&ready, 1, 0) == 0;
+}
+
+std::optional<file_identity> line_reader::identity() const {
+  return fd_ < 0 ? std::nullopt : regular_file_identity(fd_);
 }
 
 std::optional<std::uint64_t> line_reader::count_lines(const std::string& path) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "batch/file_identity.hpp"
+
 namespace parallm::batch {
 
 class line_reader {
@@ -20,6 +22,13 @@ class line_reader {
   // The next line without its "\n" and a trailing "\r". A last line without a newline is
   // returned too. False at the end of the input or on a read error (see error()).
   bool next(std::string& line);
+
+  // Whether next() would have to wait for input: no whole line is buffered and the input
+  // (a pipe, a terminal, a socket) has nothing to read right now. Never true for a file.
+  bool would_block() const;
+
+  // The input's file identity (nullopt for stdin that is not a regular file).
+  std::optional<file_identity> identity() const;
 
   // 1-based number of the line next() just returned.
   std::uint64_t line_number() const { return line_number_; }

@@ -13,20 +13,36 @@ constexpr std::size_t flush_threshold = std::size_t{1} << 20;
 
 }  // namespace
 
-output_writer::output_writer(const std::string& path, bool append, bool ordered)
+output_writer::output_writer(const std::string& path, bool append, bool ordered,
+                             std::optional<file_identity> input)
     : path_(path == "-" ? "<stdout>" : path), ordered_(ordered) {
+  open(path, append, input);
+  if (error_.empty()) buffer_.reserve(flush_threshold + 4096);
+}
+
+// Opened without O_TRUNC: the file is truncated only once it is known not to be the input.
+void output_writer::open(const std::string& path, bool append, std::optional<file_identity> input) {
   if (path == "-") {
     fd_ = STDOUT_FILENO;
   } else {
-    const int mode = append ? O_APPEND : O_TRUNC;
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | mode, 0644);
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : 0), 0644);
     if (fd_ < 0) {
       error_ = path_ + ": " + std::strerror(errno);
       return;
     }
     owns_fd_ = true;
   }
-  buffer_.reserve(flush_threshold + 4096);
+  const auto output = regular_file_identity(fd_);
+  if (input && output == input) {
+    error_ = "the output " + path_ + " is the input file; refusing to overwrite it";
+    if (owns_fd_) ::close(fd_);
+    fd_ = -1;
+    owns_fd_ = false;
+    return;
+  }
+  if (!append && owns_fd_ && output && ::ftruncate(fd_, 0) != 0) {
+    error_ = path_ + ": " + std::strerror(errno);
+  }
 }
 
 output_writer::~output_writer() {
@@ -35,6 +51,7 @@ output_writer::~output_writer() {
 }
 
 std::size_t output_writer::emit(std::uint64_t seq, std::string line) {
+  std::lock_guard lock(mutex_);
   if (!ordered_) {
     append_line(line);
     return 1;
@@ -56,15 +73,39 @@ std::size_t output_writer::emit(std::uint64_t seq, std::string line) {
   return released;
 }
 
+std::size_t output_writer::release_held() {
+  std::lock_guard lock(mutex_);
+  std::size_t released = 0;
+  for (auto& slot : window_) {
+    if (!slot) continue;
+    append_line(*slot);
+    ++released;
+  }
+  next_seq_ += window_.size();
+  window_.clear();
+  held_count_ = 0;
+  return released;
+}
+
 void output_writer::append_line(const std::string& line) {
   if (!error_.empty()) return;
   ++lines_written_;
   buffer_.append(line);
   buffer_.push_back('\n');
-  if (buffer_.size() >= flush_threshold) flush();
+  if (buffer_.size() >= flush_threshold) flush_locked();
 }
 
 bool output_writer::flush() {
+  std::lock_guard lock(mutex_);
+  return flush_locked();
+}
+
+bool output_writer::flush_within(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mutex_, std::defer_lock);
+  return lock.try_lock_for(limit) && flush_locked();
+}
+
+bool output_writer::flush_locked() {
   if (!error_.empty()) return false;
   const bool ok = write_out(buffer_.data(), buffer_.size());
   buffer_.clear();
@@ -83,6 +124,26 @@ bool output_writer::write_out(const char* data, std::size_t size) {
     size -= static_cast<std::size_t>(n);
   }
   return true;
+}
+
+bool output_writer::failed() const {
+  std::lock_guard lock(mutex_);
+  return !error_.empty();
+}
+
+std::string output_writer::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+std::uint64_t output_writer::lines_written() const {
+  std::lock_guard lock(mutex_);
+  return lines_written_;
+}
+
+std::size_t output_writer::held() const {
+  std::lock_guard lock(mutex_);
+  return held_count_;
 }
 
 }  // namespace parallm::batch

@@ -1,11 +1,18 @@
 #pragma once
 // Writes result lines to the output JSONL file (or stdout) through one large buffer, either
 // as they come or, in ordered mode, in input order.
+//
+// Thread-safe: the reducer writes through it while the signal thread may flush it before an
+// abort, so every member takes one lock.
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
+
+#include "batch/file_identity.hpp"
 
 namespace parallm::batch {
 
@@ -13,8 +20,10 @@ class output_writer {
  public:
   // "-" writes stdout. append: keep what the file holds (--resume); otherwise truncate it.
   // ordered: emit() holds each line back until every lower sequence number was written.
-  // An open failure is kept in error().
-  output_writer(const std::string& path, bool append, bool ordered);
+  // input: the input file; an output that is the same file is refused before anything is
+  // truncated. An open failure or a refusal is kept in error().
+  output_writer(const std::string& path, bool append, bool ordered,
+                std::optional<file_identity> input = std::nullopt);
   ~output_writer();  // flushes; a failure then is lost, so call flush() first
   output_writer(const output_writer&) = delete;
   output_writer& operator=(const output_writer&) = delete;
@@ -27,19 +36,30 @@ class output_writer {
   // After an error lines are still counted as released, so the caller never stalls.
   std::size_t emit(std::uint64_t seq, std::string line);
 
+  // Ordered mode, when the run stops early: passes the lines held back behind a gap to the
+  // file in sequence order, skipping the gaps (those items never finished). Returns how many.
+  std::size_t release_held();
+
   // Writes the buffer out. False on error (see error()).
   bool flush();
+  // flush() for an abort from another thread: gives up (false) rather than wait longer than
+  // `limit` for a write in progress, e.g. to a stdout pipe nobody reads.
+  bool flush_within(std::chrono::milliseconds limit);
 
-  const std::string& error() const { return error_; }
+  bool failed() const;
+  std::string error() const;
   // Lines passed to the file so far (on disk once flush() succeeded), none after an error.
-  std::uint64_t lines_written() const { return lines_written_; }
+  std::uint64_t lines_written() const;
   // Lines held back in ordered mode, waiting for a lower sequence number.
-  std::size_t held() const { return held_count_; }
+  std::size_t held() const;
 
  private:
+  void open(const std::string& path, bool append, std::optional<file_identity> input);
   void append_line(const std::string& line);
+  bool flush_locked();
   bool write_out(const char* data, std::size_t size);
 
+  mutable std::timed_mutex mutex_;
   std::string path_;
   int fd_ = -1;
   bool owns_fd_ = false;

@@ -81,6 +81,10 @@ std::string run_stats::summary(clock::duration elapsed) const {
   text += "items:      " + std::to_string(finished()) + " (ok " + std::to_string(ok_) +
           ", partial " + std::to_string(partial_) + ", failed " + std::to_string(failed_) +
           ", skipped " + std::to_string(skipped_) + ")\n";
+  if (admitted_ > finished()) {
+    text += "unfinished: " + std::to_string(admitted_ - finished()) +
+            " admitted items (not written; --resume runs them)\n";
+  }
   text += "tokens:     " + compact_count(tokens) + " (prompt " + compact_count(prompt_tokens_) +
           ", completion " + compact_count(completion_tokens_) + ")\n";
   text += "calls:      " + std::to_string(calls_);

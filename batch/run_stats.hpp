@@ -53,8 +53,9 @@ class run_stats {
   // tokens 53.1k | ETA 3s"
   std::string progress_line(std::uint64_t total, clock::duration elapsed) const;
 
-  // The closing report, several "\n"-terminated lines: items, tokens, calls and their
-  // retries, wall time, throughput, item latency percentiles.
+  // The closing report, several "\n"-terminated lines: items (and the admitted ones left
+  // unfinished by a stop), tokens, calls and their retries, wall time, throughput, item
+  // latency percentiles.
   std::string summary(clock::duration elapsed) const;
 
  private:

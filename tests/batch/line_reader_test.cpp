@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "batch/line_reader.hpp"
 #include "temp_dir.hpp"
 
@@ -121,4 +123,32 @@ BOOST_AUTO_TEST_CASE(count_lines_is_unknown_for_stdin_and_missing_files) {
   temp_dir dir;
   BOOST_TEST(!line_reader::count_lines("-").has_value());
   BOOST_TEST(!line_reader::count_lines(dir.file("missing.jsonl")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(would_block_only_when_a_pipe_has_no_whole_line) {
+  int ends[2];
+  BOOST_TEST_REQUIRE(::pipe(ends) == 0);
+  BOOST_TEST_REQUIRE(::dup2(ends[0], STDIN_FILENO) >= 0);
+  ::close(ends[0]);
+  line_reader reader("-");
+  BOOST_TEST(reader.would_block());  // nothing written yet
+  BOOST_TEST(::write(ends[1], "a\nb\npart", 8) == 8);
+  BOOST_TEST(!reader.would_block());
+  std::string line;
+  BOOST_TEST(reader.next(line));
+  BOOST_TEST(!reader.would_block());  // "b" is buffered
+  BOOST_TEST(reader.next(line));
+  BOOST_TEST(reader.would_block());  // only half a line, and the writer is silent
+  ::close(ends[1]);
+  BOOST_TEST(!reader.would_block());  // the end of the input is there to read
+  BOOST_TEST(reader.next(line));
+  BOOST_TEST(line == "part");
+  BOOST_TEST(!reader.identity().has_value());  // a pipe is no file
+}
+
+BOOST_AUTO_TEST_CASE(a_file_never_blocks_and_has_an_identity) {
+  temp_dir dir;
+  line_reader reader(dir.write("in.jsonl", "a\n"));
+  BOOST_TEST(!reader.would_block());
+  BOOST_TEST(reader.identity().has_value());
 }

@@ -1,9 +1,12 @@
 #define BOOST_TEST_MODULE output_writer
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "batch/line_reader.hpp"
 #include "batch/output_writer.hpp"
 #include "temp_dir.hpp"
 
@@ -121,4 +124,55 @@ BOOST_AUTO_TEST_CASE(a_full_disk_is_reported_and_lines_still_released) {
   BOOST_TEST(out.error() == "/dev/full: No space left on device");
   BOOST_TEST(out.emit(2, "two") == 1u);
   BOOST_TEST(!out.flush());
+}
+
+BOOST_AUTO_TEST_CASE(an_output_that_is_the_input_is_refused_before_truncation) {
+  temp_dir dir;
+  const auto input = dir.write("in.jsonl", "{\"id\":1}\n");
+  std::filesystem::create_symlink(input, dir.file("link.jsonl"));
+  std::filesystem::create_hard_link(input, dir.file("hard.jsonl"));
+  parallm::batch::line_reader reader(input);
+  BOOST_TEST_REQUIRE(reader.identity().has_value());
+  for (const auto* name : {"in.jsonl", "link.jsonl", "hard.jsonl"}) {
+    for (const bool append : {false, true}) {
+      output_writer out(dir.file(name), append, false, reader.identity());
+      BOOST_TEST(out.error() ==
+                 "the output " + dir.file(name) + " is the input file; refusing to overwrite it");
+      out.emit(0, "x");
+      BOOST_TEST(!out.flush());
+    }
+  }
+  BOOST_TEST(dir.read("in.jsonl") == "{\"id\":1}\n");
+  // Another file is truncated as before.
+  const auto other = dir.write("out.jsonl", "old\n");
+  output_writer out(other, false, false, reader.identity());
+  BOOST_TEST(out.error().empty());
+  BOOST_TEST(dir.read("out.jsonl").empty());
+}
+
+BOOST_AUTO_TEST_CASE(release_held_writes_complete_lines_past_the_gaps_in_order) {
+  temp_dir dir;
+  output_writer out(dir.file("out.jsonl"), false, true);
+  BOOST_TEST(out.emit(0, "zero") == 1u);
+  BOOST_TEST(out.emit(4, "four") == 0u);
+  BOOST_TEST(out.emit(2, "two") == 0u);
+  BOOST_TEST(out.release_held() == 2u);
+  BOOST_TEST(out.held() == 0u);
+  BOOST_TEST(out.emit(3, "late") == 0u);  // below what was released: ignored
+  BOOST_TEST(out.flush());
+  BOOST_TEST(dir.read("out.jsonl") == "zero\ntwo\nfour\n");
+}
+
+BOOST_AUTO_TEST_CASE(another_thread_can_flush_while_lines_are_emitted) {
+  temp_dir dir;
+  output_writer out(dir.file("out.jsonl"), false, false);
+  std::thread flusher([&out] {
+    for (int i = 0; i < 2000; ++i) out.flush_within(std::chrono::seconds(10));
+  });
+  for (int i = 0; i < 2000; ++i) out.emit(0, "line " + std::to_string(i));
+  flusher.join();
+  BOOST_TEST(out.flush());
+  std::string expected;
+  for (int i = 0; i < 2000; ++i) expected += "line " + std::to_string(i) + "\n";
+  BOOST_TEST((dir.read("out.jsonl") == expected));
 }

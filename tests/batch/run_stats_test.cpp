@@ -112,3 +112,13 @@ BOOST_AUTO_TEST_CASE(summary_of_an_empty_run) {
              "throughput: 0.0 items/s, 0.0 tokens/s\n"
              "latency:    -\n");
 }
+
+BOOST_AUTO_TEST_CASE(summary_says_how_many_admitted_items_a_stop_left_unfinished) {
+  auto stats = example_stats();
+  for (int i = 0; i < 7; ++i) stats.admit();
+  const auto text = stats.summary(2712ms);
+  BOOST_TEST(text.starts_with("items:      4123 (ok 4100, partial 20, failed 3, skipped 0)\n"
+                              "unfinished: 7 admitted items (not written; --resume runs them)\n"
+                              "tokens:"),
+             text);
+}
