@@ -32,12 +32,21 @@ void dispatch_core::mark_released(std::uint64_t n) {
   in_window_ -= std::min(n, in_window_);
 }
 
+void dispatch_core::stop() {
+  stopped_ = true;
+  requested_ = 0;
+  dispatch_stopped_ = true;
+  for (auto& e : endpoints_) e.pending.clear();
+  std::erase_if(tasks_, [](const auto& entry) { return !entry.second.at_worker; });
+}
+
 std::size_t dispatch_core::add_worker(std::uint32_t capacity) {
   workers_.push_back({capacity, capacity});
   return workers_.size() - 1;
 }
 
 void dispatch_core::add_calls(call_batch&& batch) {
+  if (dispatch_stopped_) return;
   for (auto& c : batch.calls) {
     const auto id = next_task_id_++;
     const auto node = c.call.node;
@@ -89,6 +98,7 @@ std::deque<std::uint64_t> dispatch_core::release(std::size_t room, clock::time_p
 
 dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
   dispatch_plan plan;
+  if (dispatch_stopped_) return plan;
   std::size_t room = 0;
   for (const auto& w : workers_) room += w.credit;
   if (room == 0) return plan;
@@ -122,6 +132,7 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
       auto& record = tasks_.at(id);
       record.worker = w;
       record.sent_at = now;
+      record.at_worker = true;
       it->second.tasks.push_back(task{id, record.attempt, record.call.node, record.call.element,
                                       record.call.prompt, record.call.system, record.call.count});
     }
@@ -174,10 +185,15 @@ void dispatch_core::on_results(result_batch&& batch, clock::time_point now, resu
     auto it = tasks_.find(r.task_id);
     if (it == tasks_.end()) continue;  // a duplicate or late result: results are idempotent
     auto& record = it->second;
+    record.at_worker = false;
     auto& slot = workers_[record.worker];
     slot.credit = std::min(slot.capacity, slot.credit + 1);
     report_to_limiter(record, r, now);
     if (r.outcome.http_status == 429) ++record.rate_limited;
+    if (r.outcome.kind == providers::outcome_kind::retryable && dispatch_stopped_) {
+      tasks_.erase(it);  // stopped: its item stays unfinished, for --resume
+      continue;
+    }
     if (r.outcome.kind == providers::outcome_kind::retryable) {
       const auto delay = providers::retry_delay(options_.retry, static_cast<int>(record.attempt),
                                                 r.outcome.retry_after, unit_(rng_));

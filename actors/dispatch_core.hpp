@@ -73,6 +73,15 @@ class dispatch_core {
   void mark_released(std::uint64_t n);  // n items left the window (written out)
   void stop_admitting() { stopped_ = true; }
   bool admitting() const { return !stopped_; }
+
+  // -- stop (the first SIGINT/SIGTERM) ------------------------------------------------
+  // No more admission (an outstanding request is abandoned: its answer is not admitted) and
+  // no more dispatch: queued and retry-waiting tasks are dropped, calls asked for later are
+  // ignored, and a retryable answer is not retried. Only the tasks already at a worker
+  // finish; their items may still complete. drained() once the last of them came back.
+  void stop();
+  bool stopped() const { return dispatch_stopped_; }
+  bool drained() const { return dispatch_stopped_ && tasks_.empty(); }
   bool request_outstanding() const { return requested_ != 0; }
   std::uint64_t in_window() const { return in_window_; }
 
@@ -99,6 +108,7 @@ class dispatch_core {
     std::uint32_t endpoint = 0;
     std::uint64_t estimated_tokens = 0;
     clock::time_point sent_at{};
+    bool at_worker = false;
   };
   struct endpoint {
     providers::rate_limiter limiter;
@@ -130,6 +140,7 @@ class dispatch_core {
   std::uint64_t in_window_ = 0;
   std::uint64_t requested_ = 0;
   bool stopped_ = false;
+  bool dispatch_stopped_ = false;
   std::uint64_t next_task_id_ = 1;
   std::vector<worker_slot> workers_;
   std::size_t next_worker_ = 0;

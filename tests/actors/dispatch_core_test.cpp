@@ -373,3 +373,42 @@ BOOST_AUTO_TEST_CASE(a_5xx_retry_is_no_rate_limit_hold) {
   BOOST_TEST(!core.dispatch(t0).hold_changed);
   BOOST_TEST(!core.long_hold_now().has_value());
 }
+
+BOOST_AUTO_TEST_CASE(a_stop_lets_the_tasks_at_workers_finish_and_drops_the_rest) {
+  dispatch_core core(small_options());
+  core.add_worker(2);
+  core.add_calls(calls_for(0, 5));
+  const auto sent = core.dispatch(t0).batches.front().second.tasks;
+  BOOST_TEST_REQUIRE(sent.size() == 2u);
+  // The first one fails retryably before the stop and waits for its retry.
+  auto effects = feed(core, {outcome(sent[0].task_id, providers::outcome_kind::retryable)});
+  BOOST_TEST_REQUIRE(effects.retries.size() == 1u);
+  const auto third = core.dispatch(t0).batches.front().second.tasks.front().task_id;
+
+  core.stop();
+  BOOST_TEST(!core.admitting());
+  BOOST_TEST(core.pending() == 0u);  // the two never sent are dropped
+  BOOST_TEST(!core.drained());       // two are still at the worker
+  core.retry_due(sent[0].task_id);   // the retry that was waiting is gone too
+  core.add_calls(calls_for(10, 3));  // calls asked for after the stop are not taken
+  BOOST_TEST(core.pending() == 0u);
+  BOOST_TEST(core.dispatch(t0).batches.empty());
+
+  effects = feed(core, {outcome(sent[1].task_id, providers::outcome_kind::ok)});
+  BOOST_TEST(effects.finished.calls.size() == 1u);  // an answer at a worker still counts
+  BOOST_TEST(!core.drained());
+  effects = feed(core, {outcome(third, providers::outcome_kind::retryable)});
+  BOOST_TEST(effects.retries.empty());         // not retried after a stop, and not finished either:
+  BOOST_TEST(effects.finished.calls.empty());  // its item stays unfinished for --resume
+  BOOST_TEST(core.drained());
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_abandons_an_outstanding_read) {
+  dispatch_core core(small_options());
+  core.mark_requested(core.items_to_request());
+  BOOST_TEST(core.request_outstanding());
+  core.stop();
+  BOOST_TEST(!core.request_outstanding());
+  BOOST_TEST(core.items_to_request() == 0u);
+  BOOST_TEST(core.drained());  // nothing was at a worker
+}
