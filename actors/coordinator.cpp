@@ -8,6 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/actor_faults.hpp"
 #include "batch/human_format.hpp"
 
 namespace parallm::actors {
@@ -20,6 +21,8 @@ struct coordinator_state {
   std::vector<worker_actor> workers;
   std::uint64_t admitted = 0;
   bool end_sent = false;
+  bool drained_sent = false;
+  fault_countdown fault{"coordinator"};
   // The earliest wake-up already asked for, while a rate limit holds calls back.
   std::optional<dispatch_core::clock::time_point> wake_armed;
   static inline const char* name = "parallm.coordinator";
@@ -38,8 +41,18 @@ void tell_hold(self_pointer self, dispatch_core::clock::time_point now) {
   self->send(self->state.reducer, held_atom::value, std::move(note));
 }
 
+// After a stop: once the last task at a worker came back, the reducer writes what finished.
+void report_drained(self_pointer self) {
+  auto& st = self->state;
+  if (st.drained_sent || !st.core->drained()) return;
+  st.drained_sent = true;
+  self->send(st.reducer, drained_atom::value);
+}
+
 void send_tasks(self_pointer self) {
   auto& st = self->state;
+  st.fault.tick();
+  report_drained(self);
   const auto now = dispatch_core::clock::now();
   auto plan = st.core->dispatch(now);
   if (plan.hold_changed) tell_hold(self, now);
@@ -71,6 +84,8 @@ void request_items(self_pointer self) {
       .then(
           [=](item_batch& batch) {
             auto& s = self->state;
+            // Abandoned by a stop: these lines were read but are not run (--resume runs them).
+            if (s.core->stopped()) return;
             s.core->mark_admitted(batch.items.size());
             s.admitted += batch.items.size();
             if (batch.end_of_input) s.core->stop_admitting();
@@ -91,6 +106,7 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
                                                       coordinator_options options,
                                                       reader_actor reader, reducer_actor reducer) {
   self->state.core.emplace(options);
+  report_exceptions(self);
   self->state.reader = std::move(reader);
   self->state.reducer = std::move(reducer);
   self->send(self->state.reducer, attach_atom::value, caf::actor_cast<dispatcher_actor>(self));
@@ -131,8 +147,8 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
         request_items(self);
       },
       [=](stop_atom) {
-        self->state.core->stop_admitting();
-        announce_end(self);
+        self->state.core->stop();
+        report_drained(self);
       },
   };
 }

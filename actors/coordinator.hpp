@@ -12,8 +12,10 @@
 
 namespace parallm::actors {
 
-//   admitting ──(end of input | stop)──▶ draining: no more reads; calls, retries and
-//   results flow until the reducer has written every admitted item.
+//   admitting ──(end of input)──▶ draining: no more reads; calls, retries and results flow
+//       │                          until the reducer has written every admitted item.
+//       └──(stop)──▶ stopping: no more reads and no new tasks; the tasks at workers come
+//                    back, then the reducer is told (drained) to write what finished.
 using coordinator_options = dispatch_core::options;
 
 coordinator_actor spawn_coordinator(caf::actor_system& system, coordinator_options options,

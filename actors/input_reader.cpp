@@ -1,25 +1,23 @@
 #include "actors/input_reader.hpp"
 
-#include <optional>
-
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/actor_faults.hpp"
 #include "batch/id_registry.hpp"
 #include "batch/input_line.hpp"
-#include "batch/line_reader.hpp"
 
 namespace parallm::actors {
 namespace {
 
 struct reader_state {
   input_reader_options options;
-  std::optional<batch::line_reader> reader;
   batch::id_registry seen;
   std::uint64_t next_seq = 0;
   bool ended = false;
   std::string line;
+  fault_countdown fault{"reader"};
   static inline const char* name = "parallm.input_reader";
 };
 
@@ -38,6 +36,7 @@ admitted_item admit(reader_state& st, batch::input_item&& in) {
 }
 
 item_batch read_items(reader_state& st, std::uint64_t want) {
+  st.fault.tick();
   item_batch out;
   if (st.ended) {
     out.end_of_input = true;
@@ -45,13 +44,20 @@ item_batch read_items(reader_state& st, std::uint64_t want) {
   }
   out.items.reserve(want);
   while (out.items.size() < want) {
-    if (!st.reader->next(st.line)) {
+    // A slow producer (a pipe, a terminal): hand over what arrived instead of waiting for a
+    // full batch; block only when there is nothing to hand over.
+    if ((!out.items.empty() || out.skipped != 0) && st.options.input->would_block()) break;
+    if (!st.options.input->next(st.line)) {
       st.ended = true;
       out.end_of_input = true;
-      out.read_error = st.reader->error();
+      if (!st.options.input->error().empty()) {
+        out.read_error = "cannot read the input on: " + st.options.input->error() +
+                         " (reading stopped after line " +
+                         std::to_string(st.options.input->line_number()) + ")";
+      }
       break;
     }
-    auto parsed = batch::parse_input_line(st.line, st.reader->line_number());
+    auto parsed = batch::parse_input_line(st.line, st.options.input->line_number());
     if (!parsed) continue;
     if (st.options.already_done &&
         batch::already_done(*st.options.already_done, parsed->id, parsed->line)) {
@@ -67,7 +73,7 @@ item_batch read_items(reader_state& st, std::uint64_t want) {
 reader_actor::behavior_type reader_behavior(reader_actor::stateful_pointer<reader_state> self,
                                             input_reader_options options) {
   self->state.options = std::move(options);
-  self->state.reader.emplace(self->state.options.path);
+  report_exceptions(self);
   return {
       [=](want_atom, std::uint64_t n) { return read_items(self->state, n); },
   };

@@ -10,13 +10,16 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/interfaces.hpp"
+#include "batch/line_reader.hpp"
 #include "batch/resume_scan.hpp"
 #include "flow/graph.hpp"
 
 namespace parallm::actors {
 
 struct input_reader_options {
-  std::string path;  // "-" = stdin
+  // The input, opened by the caller before the output is (so that an output naming the
+  // input is refused before it is truncated).
+  std::shared_ptr<batch::line_reader> input;
   std::shared_ptr<const flow::graph> graph;
   std::shared_ptr<const batch::resume_state> already_done;  // --resume; may be null
 };

@@ -30,10 +30,12 @@ using reader_actor = caf::typed_actor<caf::replies_to<want_atom, std::uint64_t>:
 using dispatcher_actor = caf::typed_actor<caf::reacts_to<calls_atom, call_batch>,
                                           caf::reacts_to<released_atom, std::uint64_t>>;
 
+// drained: after a stop, the last result came back; abort: an actor of the run died.
 using reducer_actor = caf::typed_actor<
     caf::reacts_to<attach_atom, dispatcher_actor>, caf::reacts_to<admit_atom, item_batch>,
     caf::reacts_to<finished_atom, finished_batch>, caf::reacts_to<input_end_atom, std::uint64_t>,
-    caf::reacts_to<tick_atom>, caf::reacts_to<held_atom, std::string>>;
+    caf::reacts_to<tick_atom>, caf::reacts_to<held_atom, std::string>, caf::reacts_to<flush_atom>,
+    caf::reacts_to<drained_atom>, caf::reacts_to<abort_atom, std::string>>;
 
 using coordinator_actor = caf::typed_actor<
     caf::reacts_to<join_atom, worker_actor, std::uint32_t>,

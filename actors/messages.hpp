@@ -36,6 +36,9 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using delayed_atom = caf::atom_constant<caf::atom("delayed")>;
 // What holds calls back for long (batch::hold_note), or "" once nothing does.
 using held_atom = caf::atom_constant<caf::atom("held")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using drained_atom = caf::atom_constant<caf::atom("drained")>;
+using abort_atom = caf::atom_constant<caf::atom("abort")>;
 
 // An input line as admitted into the run. seq numbers admitted items 0, 1, 2, ... in input
 // order; an item with an error is written out as failed without running.

@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/actor_faults.hpp"
 #include "batch/openai_batch.hpp"
 #include "batch/progress_display.hpp"
 #include "flow/item_run.hpp"
@@ -18,6 +19,8 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 constexpr auto progress_interval = std::chrono::milliseconds(100);
+// A crash (kill -9, power loss) loses at most this much of the finished lines.
+constexpr auto flush_interval = std::chrono::seconds(1);
 
 struct open_item {
   std::string id;  // JSON text, empty for none
@@ -37,6 +40,7 @@ struct reducer_state {
   std::uint64_t written = 0;
   std::optional<std::uint64_t> expected;  // admitted items, once the input ended
   std::string error;
+  fault_countdown fault{"reducer"};
   static inline const char* name = "parallm.reducer";
 };
 
@@ -63,16 +67,21 @@ void queue_calls(reducer_state& st, std::uint64_t seq, call_batch& out) {
   st.scratch.clear();
 }
 
-void finish_if_complete(self_pointer self) {
+// Ends the run with what is written: every admitted item, or fewer after a stop or an error
+// (the items still open are left for --resume).
+void finish(self_pointer self) {
   auto& st = self->state;
-  if (!st.expected || st.written < *st.expected) return;
   if (!st.options.writer->flush() && st.error.empty()) st.error = st.options.writer->error();
   const auto now = clock::now();
   const auto elapsed = st.stats->elapsed(now);
   if (st.progress) st.progress->finish(*st.stats, now);
-  run_report report{*st.stats, elapsed, st.error};
-  st.options.done->set_value(std::move(report));
+  st.options.done->finish(run_report{*st.stats, elapsed, st.error});
   self->quit();
+}
+
+void finish_if_complete(self_pointer self) {
+  auto& st = self->state;
+  if (st.expected && st.written >= *st.expected) finish(self);
 }
 
 // Tells the coordinator about written lines once per message, not once per line.
@@ -83,8 +92,22 @@ void report_released(self_pointer self) {
   st.released = 0;
 }
 
+// A write error ends the run at once: every further call would be paid for and lost.
+bool output_failed(self_pointer self) {
+  auto& st = self->state;
+  if (!st.options.writer->failed()) return false;
+  if (st.error.empty()) st.error = "cannot write the output: " + st.options.writer->error();
+  finish(self);
+  return true;
+}
+
 void after_message(self_pointer self, call_batch& calls) {
-  if (!calls.calls.empty()) self->send(self->state.dispatcher, calls_atom::value, std::move(calls));
+  auto& st = self->state;
+  st.fault.tick();
+  // Idle: nothing else queued, so the finished lines go to disk now rather than wait.
+  if (self->mailbox().empty()) st.options.writer->flush();
+  if (output_failed(self)) return;
+  if (!calls.calls.empty()) self->send(st.dispatcher, calls_atom::value, std::move(calls));
   report_released(self);
   finish_if_complete(self);
 }
@@ -92,6 +115,8 @@ void after_message(self_pointer self, call_batch& calls) {
 reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options options) {
   self->state.options = std::move(options);
   self->state.stats.emplace(clock::now());
+  report_exceptions(self);
+  self->delayed_send(self, flush_interval, flush_atom::value);
   if (self->state.options.progress) {
     // On a terminal the line redraws in place; into a log file, one line a second.
     const bool tty = batch::progress_display::is_terminal(stderr);
@@ -164,6 +189,21 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
       [=](tick_atom) {
         self->state.progress->update(*self->state.stats, clock::now());
         self->delayed_send(self, progress_interval, tick_atom::value);
+      },
+      [=](flush_atom) {
+        self->state.options.writer->flush();
+        if (output_failed(self)) return;
+        self->delayed_send(self, flush_interval, flush_atom::value);
+      },
+      [=](drained_atom) {
+        // Stopped by a signal: complete items held back for order are written too, out of
+        // their place (the ones before them never finished; --resume appends those).
+        self->state.options.writer->release_held();
+        finish(self);
+      },
+      [=](abort_atom, std::string& reason) {
+        if (self->state.error.empty()) self->state.error = std::move(reason);
+        finish(self);
       },
   };
 }

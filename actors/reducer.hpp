@@ -4,9 +4,11 @@
 // line per item when the item is settled.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
-#include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include <caf/actor_system.hpp>
@@ -22,10 +24,34 @@ namespace parallm::actors {
 struct run_report {
   batch::run_stats stats;                     // counts, tokens, calls, latencies as they ended
   batch::run_stats::clock::duration elapsed;  // from the reducer's start to the last line
-  std::string error;  // the input could not be read, or the output not written
+  std::string error;        // the input could not be read, the output not written, an actor died
+  bool stats_lost = false;  // the reducer died with the counts
 
   double wall_s() const { return std::chrono::duration<double>(elapsed).count(); }
   std::string summary() const { return stats.summary(elapsed); }
+};
+
+// Where the run's end is handed to the thread that waits for it. The first report wins: the
+// reducer's, or the run watch's when the reducer itself died.
+class run_outcome {
+ public:
+  void finish(run_report report) {
+    std::lock_guard lock(mutex_);
+    if (report_) return;
+    report_ = std::move(report);
+    ready_.notify_all();
+  }
+
+  run_report wait() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [this] { return report_.has_value(); });
+    return *report_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::optional<run_report> report_;
 };
 
 struct reducer_options {
@@ -35,7 +61,7 @@ struct reducer_options {
   std::uint64_t progress_total = 0;  // items in the input, 0 = unknown
   bool openai_batch_output = false;  // --format openai-batch: Batch API output lines
   std::uint64_t batch_nonce = 0;     // drawn per run, so Batch line ids never repeat across runs
-  std::shared_ptr<std::promise<run_report>> done;
+  std::shared_ptr<run_outcome> done;
 };
 
 reducer_actor spawn_reducer(caf::actor_system& system, reducer_options options);

@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/actor_faults.hpp"
 #include "providers/chat_api.hpp"
 #include "providers/sim_batch.hpp"
 #include "providers/sim_provider.hpp"
@@ -24,6 +25,7 @@ struct worker_state {
   result_sink_actor sink;
   std::shared_ptr<providers::http_engine> http;
   std::unordered_map<std::string, std::string> keys;  // variable name -> its value, read once
+  fault_countdown fault{"worker"};
   static inline const char* name = "parallm.worker";
 };
 
@@ -105,9 +107,11 @@ worker_impl::behavior_type worker_behavior(self_pointer self,
   self->state.graph = std::move(graph);
   self->state.sink = std::move(sink);
   self->state.http = std::move(http);
+  report_exceptions(self);
   return {
       [=](tasks_atom, task_batch& batch) {
         auto& st = self->state;
+        st.fault.tick();
         result_batch now;
         for (const auto& t : batch.tasks) {
           const auto& node = st.graph->nodes()[t.node];

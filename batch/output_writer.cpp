@@ -34,7 +34,7 @@ void output_writer::open(const std::string& path, bool append, std::optional<fil
   }
   const auto output = regular_file_identity(fd_);
   if (input && output == input) {
-    error_ = "the output " + path_ + " is the input file; refusing to overwrite it";
+    error_ = output_is_input_message(path_);
     if (owns_fd_) ::close(fd_);
     fd_ = -1;
     owns_fd_ = false;

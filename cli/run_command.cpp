@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-#include <future>
 #include <memory>
 #include <random>
 #include <thread>
@@ -16,6 +15,7 @@
 #include "actors/coordinator.hpp"
 #include "actors/input_reader.hpp"
 #include "actors/reducer.hpp"
+#include "actors/run_watch.hpp"
 #include "actors/worker.hpp"
 #include "batch/line_reader.hpp"
 #include "batch/resume_scan.hpp"
@@ -147,6 +147,17 @@ int run_command(const run_args& args) {
   auto graph = load_graph(args.job_path, overrides_for(args), openai_batch);
   if (!graph) return exit_bad_input;
 
+  // The input is opened before the output, and an output that is the input is refused
+  // before --resume or --retry-failed touch it (the writer checks again as it opens it).
+  auto input = std::make_shared<batch::line_reader>(args.input);
+  if (!input->error().empty()) {
+    std::fprintf(stderr, "parallm: cannot read input %s\n", input->error().c_str());
+    return exit_bad_input;
+  }
+  if (auto clash = batch::output_is_input(args.output, input->identity()); !clash.empty()) {
+    std::fprintf(stderr, "parallm: %s\n", clash.c_str());
+    return exit_bad_input;
+  }
   std::shared_ptr<const batch::resume_state> already_done;
   if (args.resume && args.output != "-") {
     const auto id_key = args.openai_batch_output ? "custom_id" : "id";
@@ -173,7 +184,9 @@ int run_command(const run_args& args) {
     }
     already_done = std::move(scan);
   }
-  auto writer = std::make_shared<batch::output_writer>(args.output, args.resume, args.ordered);
+  // Opened after --retry-failed replaced the file, so that it writes to the new one.
+  auto writer = std::make_shared<batch::output_writer>(args.output, args.resume, args.ordered,
+                                                       input->identity());
   if (!writer->error().empty()) {
     std::fprintf(stderr, "parallm: %s\n", writer->error().c_str());
     return exit_bad_input;
@@ -181,8 +194,7 @@ int run_command(const run_args& args) {
 
   const bool progress = args.progress.value_or(::isatty(STDERR_FILENO) != 0);
   const auto& limits = graph->job().limits;
-  auto done = std::make_shared<std::promise<actors::run_report>>();
-  auto result = done->get_future();
+  auto done = std::make_shared<actors::run_outcome>();
 
   signal_watch signals;
   // Created before the actor system; the workers share it. Once the report is in, no call
@@ -206,7 +218,7 @@ int run_command(const run_args& args) {
     reducer_opts.progress_total = batch::line_reader::count_lines(args.input).value_or(0);
   }
   auto reducer = actors::spawn_reducer(system, reducer_opts);
-  auto reader = actors::spawn_input_reader(system, {args.input, graph, already_done});
+  auto reader = actors::spawn_input_reader(system, {input, graph, already_done});
   auto coordinator_opts = coordinator_options_for(limits, args.workers);
   add_endpoints(*graph, coordinator_opts);
   auto coordinator = actors::spawn_coordinator(system, coordinator_opts, reader, reducer);
@@ -217,18 +229,33 @@ int run_command(const run_args& args) {
                    static_cast<std::uint32_t>(limits.concurrency));
   }
 
+  std::vector<actors::watched_actor> watched{
+      {caf::actor_cast<caf::actor>(reducer), "the reducer"},
+      {caf::actor_cast<caf::actor>(coordinator), "the coordinator"},
+      {caf::actor_cast<caf::actor>(reader), "the input reader"}};
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    watched.push_back({caf::actor_cast<caf::actor>(workers[i]), "worker " + std::to_string(i + 1)});
+  }
+  auto watch = actors::spawn_run_watch(system, std::move(watched), reducer, done);
+
   signals.on_first([coordinator] { caf::anon_send(coordinator, actors::stop_atom::value); });
-  const auto report = result.get();
-  std::fputs(report.summary().c_str(), stderr);
+  // The second signal exits at once, but first saves the lines that are finished.
+  signals.on_abort([writer] { writer->flush_within(std::chrono::seconds(1)); });
+  const auto report = done->wait();
+  // The reducer flushed, unless it died: what it had written is complete lines.
+  writer->flush();
+  if (!report.stats_lost) std::fputs(report.summary().c_str(), stderr);
   if (args.stats_path) write_stats(*args.stats_path, report);
   if (!report.error.empty()) std::fprintf(stderr, "parallm: %s\n", report.error.c_str());
   const int status = exit_status(report, signals.interrupted());
+  caf::anon_send_exit(watch, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
   for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-  if (status == exit_interrupted) {
-    // The reader may be blocked on an input that never ends (a pipe); everything is
-    // written and flushed, so leave without waiting for it.
+  if (status != exit_ok && status != exit_some_failed) {
+    // A stopped or failed run may leave calls in flight, a dead actor's peers waiting, or the
+    // reader blocked on an input that never ends (a pipe); everything finished is written
+    // and flushed, so leave without waiting for them.
     std::fflush(nullptr);
     std::_Exit(status);
   }

@@ -44,6 +44,11 @@ void signal_watch::on_first(std::function<void()> handler) {
   if (interrupted()) on_first_();
 }
 
+void signal_watch::on_abort(std::function<void()> handler) {
+  std::lock_guard lock(mutex_);
+  on_abort_ = std::move(handler);
+}
+
 void signal_watch::watch() {
   const auto set = watched_signals();
   const timespec poll_interval{0, 100'000'000};
@@ -52,13 +57,17 @@ void signal_watch::watch() {
     if (sig < 0 || sig == wake_signal) continue;
     if (count_.fetch_add(1) == 0) {
       static const char note[] =
-          "\nparallm: stopping: no new items; finishing those in flight (again to abort)\n";
+          "\nparallm: stopping: no new calls; waiting for those in flight (again to abort)\n";
       [[maybe_unused]] auto n = write(STDERR_FILENO, note, sizeof(note) - 1);
       std::lock_guard lock(mutex_);
       if (on_first_) on_first_();
     } else {
       static const char note[] = "\nparallm: aborted\n";
       [[maybe_unused]] auto n = write(STDERR_FILENO, note, sizeof(note) - 1);
+      {
+        std::lock_guard lock(mutex_);
+        if (on_abort_) on_abort_();
+      }
       std::_Exit(exit_interrupted);
     }
   }

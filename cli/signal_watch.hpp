@@ -1,6 +1,7 @@
 #pragma once
 // SIGINT/SIGTERM as events instead of a polled global: the first one calls on_first (stop
-// admitting, drain, exit), a second one aborts the process at once.
+// admitting, drain, exit), a second one calls on_abort (save what is finished) and aborts
+// the process at once.
 
 #include <atomic>
 #include <functional>
@@ -21,6 +22,8 @@ class signal_watch {
 
   // What the first signal does; called at once if it already came.
   void on_first(std::function<void()> handler);
+  // What the second signal does before the process exits; runs on the watcher's thread.
+  void on_abort(std::function<void()> handler);
 
   bool interrupted() const { return count_.load() > 0; }
 
@@ -29,6 +32,7 @@ class signal_watch {
 
   std::mutex mutex_;
   std::function<void()> on_first_;
+  std::function<void()> on_abort_;
   std::atomic<int> count_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;

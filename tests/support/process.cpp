@@ -25,11 +25,20 @@ void redirect(const std::string& path, int target, int flags) {
 
 child_process::child_process(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                              const std::optional<std::filesystem::path>& stdin_path) {
+  start(argv, dir, stdin_path ? stdin_path->string() : "/dev/null", -1);
+}
+
+child_process::child_process(const std::vector<std::string>& argv, const std::filesystem::path& dir,
+                             int stdin_fd) {
+  start(argv, dir, "", stdin_fd);
+}
+
+void child_process::start(const std::vector<std::string>& argv, const std::filesystem::path& dir,
+                          const std::string& in, int stdin_fd) {
   static int counter = 0;
   const auto tag = std::to_string(++counter);
   out_path_ = dir / ("stdout." + tag);
   err_path_ = dir / ("stderr." + tag);
-  const std::string in = stdin_path ? stdin_path->string() : "/dev/null";
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -37,7 +46,11 @@ child_process::child_process(const std::vector<std::string>& argv, const std::fi
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    redirect(in, STDIN_FILENO, O_RDONLY);
+    if (stdin_fd >= 0) {
+      ::dup2(stdin_fd, STDIN_FILENO);
+    } else {
+      redirect(in, STDIN_FILENO, O_RDONLY);
+    }
     redirect(out_path_.string(), STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
     redirect(err_path_.string(), STDERR_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
     if (::chdir(dir.c_str()) != 0) ::_exit(126);

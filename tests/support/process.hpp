@@ -24,6 +24,10 @@ class child_process {
   // stdin_path (or /dev/null), stdout and stderr to files in dir.
   child_process(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                 const std::optional<std::filesystem::path>& stdin_path = std::nullopt);
+  // The same with stdin the given descriptor (a pipe or socket the test writes to); the
+  // caller keeps its own copy and closes it.
+  child_process(const std::vector<std::string>& argv, const std::filesystem::path& dir,
+                int stdin_fd);
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
@@ -35,6 +39,9 @@ class child_process {
   process_result wait(std::chrono::milliseconds limit = std::chrono::seconds(60));
 
  private:
+  void start(const std::vector<std::string>& argv, const std::filesystem::path& dir,
+             const std::string& stdin_path, int stdin_fd);
+
   pid_t pid_ = -1;
   std::filesystem::path out_path_;
   std::filesystem::path err_path_;
