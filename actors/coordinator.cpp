@@ -95,10 +95,11 @@ void request_items(self_pointer self) {
             request_items(self);
           },
           [=](caf::error&) {
-            // The reader is gone (it failed to read): admit nothing more, finish the rest.
+            // The reader died: admit nothing more, but do not announce an end either, which
+            // would let the run finish as if the input were complete. The run watch ends the
+            // run with the reader's exit reason.
             self->state.core->mark_admitted(0);
             self->state.core->stop_admitting();
-            announce_end(self);
           });
 }
 

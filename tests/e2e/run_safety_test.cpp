@@ -254,26 +254,33 @@ BOOST_AUTO_TEST_CASE(a_signal_while_stdin_is_silent_still_ends_the_run) {
 }
 
 BOOST_AUTO_TEST_CASE(an_actor_dying_ends_the_run_naming_it_with_its_lines_saved) {
-  const std::vector<std::pair<const char*, const char*>> cases{
-      {"reducer:after=3", "the reducer failed"},
-      {"coordinator:after=10", "the coordinator failed"},
-      {"worker:after=10", "worker 1 failed"}};
-  for (const auto& [spec, message] : cases) {
+  struct fault_case {
+    const char* spec;
+    const char* message;
+    int items;
+  };
+  // The reader dies on its second request, so its input is longer than one read (512).
+  const std::vector<fault_case> cases{{"reducer:after=3", "the reducer failed", 200},
+                                      {"coordinator:after=10", "the coordinator failed", 200},
+                                      {"worker:after=10", "worker 1 failed", 200},
+                                      {"reader:after=1", "the input reader failed", 1000}};
+  for (const auto& c : cases) {
     temp_dir dir;
     write_file(dir / "job.yaml", slow_job);
-    write_items(dir / "in.jsonl", 200);
+    write_items(dir / "in.jsonl", c.items);
     process_result result;
     {
-      test_fault fault(spec);
+      test_fault fault(c.spec);
       result = run_process(run_args(dir), dir.path(), std::nullopt, 60s);
     }
-    BOOST_TEST(result.exit_code == 1, spec);
-    BOOST_TEST(result.err.find(message) != std::string::npos, result.err);
+    BOOST_TEST(result.exit_code == 1, c.spec);
+    BOOST_TEST(result.err.find(c.message) != std::string::npos, result.err);
     BOOST_TEST(result.err.find("injected fault") != std::string::npos, result.err);
     const auto lines = read_jsonl(dir / "out.jsonl");
-    BOOST_TEST(!lines.empty(), spec);
-    BOOST_TEST(lines.size() < 200u, spec);
+    BOOST_TEST(lines.size() < static_cast<std::size_t>(c.items), c.spec);
+    // The lines finished before the death are saved (the reader may die before any is).
+    if (!std::string(c.spec).starts_with("reader")) BOOST_TEST(!lines.empty(), c.spec);
     check_complete_items(lines);
-    resume_completes(dir, 200);
+    resume_completes(dir, static_cast<std::size_t>(c.items));
   }
 }
