@@ -22,9 +22,9 @@ using nlohmann::json;
 
 namespace {
 
-// 200 items at 4 in flight and 200 ms a call: 10 s in all, far longer than any case waits.
+// 200 items at 4 in flight and 500 ms a call: 25 s in all, far longer than any case waits.
 const char* const slow_job = R"(version: 1
-provider: { kind: sim, latency_ms: 200 }
+provider: { kind: sim, latency_ms: 500 }
 limits: { concurrency: 4 }
 nodes:
   echo: { prompt: "Item {{n}}" }
