@@ -150,6 +150,28 @@ BOOST_AUTO_TEST_CASE(the_first_signal_finishes_only_the_calls_in_flight) {
   resume_completes(dir, 200);
 }
 
+BOOST_AUTO_TEST_CASE(the_first_signal_in_ordered_mode_writes_complete_items_past_the_gaps) {
+  temp_dir dir;
+  write_file(dir / "job.yaml", R"(version: 1
+provider: { kind: sim, latency_ms: 100, jitter_ms: 800 }
+limits: { concurrency: 8 }
+nodes:
+  echo: { prompt: "Item {{n}}" }
+)");
+  write_items(dir / "in.jsonl", 200);
+  {
+    child_process child(run_args(dir, {"--ordered"}), dir.path());
+    BOOST_TEST_REQUIRE(wait_for_lines(dir / "out.jsonl", 1));
+    child.signal(SIGINT);
+    const auto result = child.wait(60s);
+    BOOST_TEST(result.exit_code == 130, result.err);
+    const auto lines = read_jsonl(dir / "out.jsonl");
+    BOOST_TEST(lines.size() < 100u);
+    check_complete_items(lines);
+  }
+  resume_completes(dir, 200);
+}
+
 BOOST_AUTO_TEST_CASE(a_second_signal_aborts_with_the_finished_lines_saved) {
   temp_dir dir;
   write_file(dir / "job.yaml", slow_job);
