@@ -22,6 +22,7 @@ struct coordinator_state {
   std::uint64_t admitted = 0;
   bool end_sent = false;
   bool drained_sent = false;
+  bool reader_lost = false;  // the reader died: the input did not end, it was cut
   fault_countdown fault{"coordinator"};
   // The earliest wake-up already asked for, while a rate limit holds calls back.
   std::optional<dispatch_core::clock::time_point> wake_armed;
@@ -69,7 +70,7 @@ void send_tasks(self_pointer self) {
 
 void announce_end(self_pointer self) {
   auto& st = self->state;
-  if (st.end_sent || st.core->request_outstanding()) return;
+  if (st.end_sent || st.reader_lost || st.core->request_outstanding()) return;
   st.end_sent = true;
   self->send(st.reducer, input_end_atom::value, st.admitted);
 }
@@ -98,6 +99,7 @@ void request_items(self_pointer self) {
             // The reader died: admit nothing more, but do not announce an end either, which
             // would let the run finish as if the input were complete. The run watch ends the
             // run with the reader's exit reason.
+            self->state.reader_lost = true;
             self->state.core->mark_admitted(0);
             self->state.core->stop_admitting();
           });
