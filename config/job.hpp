@@ -48,6 +48,10 @@ struct limits_spec {
   double backoff_initial_s = 0.5;
   double backoff_max_s = 30;
   int window = 0;  // items admitted at once; 0 = derived from concurrency and workers
+  // Stop the run when the first N settled calls all failed with the same final error (a
+  // wrong key, port or model fails every call alike); 0 = never.
+  int abort_after_failures = 20;
+  std::uint64_t max_response_bytes = 64ull << 20;  // http: a larger answer fails the call
 };
 
 enum class node_kind { llm, split, reduce };
@@ -73,8 +77,9 @@ struct node_spec {
   std::string foreach;                    // name of a split node
   std::optional<provider_spec> provider;  // overrides the job's provider
   nlohmann::json params = nlohmann::json::object();
-  // Not in job files: the rendered prompt is the whole request body, sent as it is, and the
-  // output is the answer's envelope (OpenAI Batch API files).
+  // Not in job files: the rendered prompt is the whole request body, sent as it is, the
+  // rendered system is the request's path (the line's url), and the output is the answer's
+  // envelope (OpenAI Batch API files).
   bool passthrough = false;
 
   // split nodes

@@ -14,6 +14,8 @@ namespace parallm::config {
 struct job_load_result {
   std::optional<job> value;  // set only when errors is empty
   diagnostics errors;
+  // Things the user should know that are not errors (fields a --set of the kind dropped).
+  std::vector<std::string> notes;
 };
 
 struct job_load_options {

@@ -1,5 +1,7 @@
 #include "config/overrides.hpp"
 
+#include "config/provider_reader.hpp"
+
 namespace parallm::config {
 namespace {
 
@@ -39,10 +41,42 @@ std::optional<YAML::Node> parent_map(YAML::Node& root, const std::vector<std::st
   return current;
 }
 
+bool sets_provider_kind(const std::vector<std::string>& segments) {
+  return segments.size() >= 2 && segments.back() == "kind" &&
+         segments[segments.size() - 2] == "provider";
+}
+
+// A job written for one kind holds that kind's fields (sim's latency_ms, openai's base_url);
+// changing the kind from the command line would otherwise make them errors. They are dropped,
+// and a note says which.
+void drop_other_kind_keys(YAML::Node& provider, const std::string& key, const YAML::Node& value,
+                          std::vector<std::string>& notes) {
+  if (!value.IsScalar()) return;
+  const auto kind = parse_provider_kind(value.Scalar());
+  if (!kind) return;
+  if (const auto old = child(provider, "kind");
+      old && old->IsScalar() && old->Scalar() == value.Scalar()) {
+    return;
+  }
+  std::vector<std::string> dropped;
+  for (auto it = provider.begin(); it != provider.end(); ++it) {
+    if (it->first.IsScalar() && belongs_to_other_kind(it->first.Scalar(), *kind)) {
+      dropped.push_back(it->first.Scalar());
+    }
+  }
+  if (dropped.empty()) return;
+  for (const auto& name : dropped) provider.remove(name);
+  const std::string parent = key.substr(0, key.size() - std::string_view(".kind").size());
+  std::string names;
+  for (const auto& name : dropped) names += (names.empty() ? "" : ", ") + parent + "." + name;
+  notes.push_back(key + "=" + value.Scalar() + " from the command line: ignoring the job's " +
+                  names + " (not used by kind: " + value.Scalar() + ")");
+}
+
 }  // namespace
 
 void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides,
-                     yaml_reader& reader, diagnostics& out) {
+                     yaml_reader& reader, diagnostics& out, std::vector<std::string>& notes) {
   for (const auto& entry : overrides) {
     const auto equals = entry.find('=');
     if (equals == std::string::npos) {
@@ -63,12 +97,15 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides
     try {
       value = YAML::Load(entry.substr(equals + 1));
     } catch (const YAML::Exception& e) {
-      out.push_back({k_set, 0, 0, key, "cannot read the value as YAML: " + e.msg});
+      out.push_back({k_set, 0, 0, key,
+                     "cannot read the value as YAML: " + e.msg + "; quote text values: --set '" +
+                         key + "=\"...\"'"});
       continue;
     }
     if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     if (!root.IsMap()) continue;  // the loader reports a job file that is not a map
     if (auto parent = parent_map(root, segments, key, out)) {
+      if (sets_provider_kind(segments)) drop_other_kind_keys(*parent, key, value, notes);
       (*parent)[segments.back()] = value;
       reader.mark_overridden(key);
     }

@@ -24,25 +24,6 @@ key_list allowed_keys(provider_kind kind) {
   return keys;
 }
 
-std::optional<provider_kind> parse_kind(const std::string& text) {
-  if (text == "sim") return provider_kind::sim;
-  if (text == "openai") return provider_kind::openai;
-  if (text == "anthropic") return provider_kind::anthropic;
-  return std::nullopt;
-}
-
-const char* kind_name(provider_kind kind) {
-  switch (kind) {
-    case provider_kind::sim:
-      return "sim";
-    case provider_kind::openai:
-      return "openai";
-    case provider_kind::anthropic:
-      return "anthropic";
-  }
-  return "sim";
-}
-
 void check_provider_keys(const YAML::Node& map, const std::string& field, provider_kind kind,
                          yaml_reader& reader) {
   const key_list allowed = allowed_keys(kind);
@@ -51,16 +32,18 @@ void check_provider_keys(const YAML::Node& map, const std::string& field, provid
     if (has_key(allowed, key)) continue;
     if (has_key(k_sim_keys, key)) {
       reader.error_at(key_field, reader.where_key(key_field),
-                      "'" + key + "' is only for kind: sim, not kind: " + kind_name(kind));
+                      "'" + key + "' is only for kind: sim, not kind: " + provider_kind_name(kind));
     } else if (has_key(k_http_keys, key)) {
       reader.error_at(key_field, reader.where_key(key_field),
                       "'" + key + "' is only for kind: openai or anthropic, not kind: sim");
     } else if (has_key(k_anthropic_keys, key)) {
-      reader.error_at(key_field, reader.where_key(key_field),
-                      "'" + key + "' is only for kind: anthropic, not kind: " + kind_name(kind));
+      reader.error_at(
+          key_field, reader.where_key(key_field),
+          "'" + key + "' is only for kind: anthropic, not kind: " + provider_kind_name(kind));
     } else if (has_key(k_openai_keys, key)) {
-      reader.error_at(key_field, reader.where_key(key_field),
-                      "'" + key + "' is only for kind: openai, not kind: " + kind_name(kind));
+      reader.error_at(
+          key_field, reader.where_key(key_field),
+          "'" + key + "' is only for kind: openai, not kind: " + provider_kind_name(kind));
     } else {
       reader.unknown_key(key_field, key, allowed);
     }
@@ -110,8 +93,12 @@ void read_http_fields(const YAML::Node& map, const std::string& field, provider_
 
 void read_sim_fields(const YAML::Node& map, const std::string& field, sim_options& sim,
                      yaml_reader& reader) {
-  if (const auto v = reader.read_number(map, field, "latency_ms", {})) sim.latency_ms = *v;
-  if (const auto v = reader.read_number(map, field, "jitter_ms", {})) sim.jitter_ms = *v;
+  // An hour: far beyond any test, far from overflowing a duration.
+  constexpr number_range milliseconds{0, false, 3600e3};
+  if (const auto v = reader.read_number(map, field, "latency_ms", milliseconds)) {
+    sim.latency_ms = *v;
+  }
+  if (const auto v = reader.read_number(map, field, "jitter_ms", milliseconds)) sim.jitter_ms = *v;
   if (const auto v = reader.read_number(map, field, "fail_rate", {0, false, 1})) {
     sim.fail_rate = *v;
   }
@@ -146,6 +133,31 @@ void read_sim_fields(const YAML::Node& map, const std::string& field, sim_option
 
 }  // namespace
 
+std::optional<provider_kind> parse_provider_kind(const std::string& text) {
+  if (text == "sim") return provider_kind::sim;
+  if (text == "openai") return provider_kind::openai;
+  if (text == "anthropic") return provider_kind::anthropic;
+  return std::nullopt;
+}
+
+const char* provider_kind_name(provider_kind kind) {
+  switch (kind) {
+    case provider_kind::sim:
+      return "sim";
+    case provider_kind::openai:
+      return "openai";
+    case provider_kind::anthropic:
+      return "anthropic";
+  }
+  return "sim";
+}
+
+bool belongs_to_other_kind(std::string_view key, provider_kind kind) {
+  if (has_key(allowed_keys(kind), key)) return false;
+  return has_key(k_sim_keys, key) || has_key(k_http_keys, key) || has_key(k_anthropic_keys, key) ||
+         has_key(k_openai_keys, key);
+}
+
 provider_spec default_provider(provider_kind kind) {
   provider_spec spec;
   spec.kind = kind;
@@ -172,7 +184,7 @@ provider_spec read_provider(const YAML::Node& node, const std::string& field,
   provider_spec spec = base;
   bool from_defaults = false;
   if (const auto text = reader.read_string(node, field, "kind")) {
-    if (const auto kind = parse_kind(*text)) {
+    if (const auto kind = parse_provider_kind(*text)) {
       if (*kind != base.kind) {
         spec = default_provider(*kind);
         from_defaults = true;
@@ -194,7 +206,8 @@ provider_spec read_provider(const YAML::Node& node, const std::string& field,
     reader.error(join_field(field, "model"), "expected a model name, got an empty string");
   } else if (spec.model.empty() && from_defaults) {
     reader.error(join_field(field, "model"),
-                 std::string("missing required key 'model' for kind: ") + kind_name(spec.kind) +
+                 std::string("missing required key 'model' for kind: ") +
+                     provider_kind_name(spec.kind) +
                      " (the model name the endpoint serves, e.g. gpt-4o-mini)");
   }
   return spec;

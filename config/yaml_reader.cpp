@@ -33,6 +33,10 @@ std::string format_number(double value) {
 
 std::string expectation(const char* noun, number_range range) {
   std::string text = std::string("expected ") + noun;
+  if (range.max && range.min_exclusive) {
+    return text + " greater than " + format_number(range.min) + " and at most " +
+           format_number(*range.max);
+  }
   if (range.max) {
     return text + " from " + format_number(range.min) + " to " + format_number(*range.max);
   }
@@ -177,6 +181,11 @@ void yaml_reader::error(const std::string& field, std::string message) {
 }
 
 void yaml_reader::error_at(const std::string& field, source_location at, std::string message) {
+  // A value from the command line has no place in the job file: name where it came from.
+  if (is_overridden(field)) {
+    out_.push_back({"--set", 0, 0, field, std::move(message)});
+    return;
+  }
   out_.push_back({file_, at.line, at.column, field, std::move(message)});
 }
 
@@ -238,7 +247,10 @@ void yaml_reader::check_keys(const YAML::Node& map, const std::string& field,
 std::optional<std::string> yaml_reader::as_string(const YAML::Node& value,
                                                   const std::string& field) {
   if (value.IsScalar()) return value.Scalar();
-  error(field, "expected a string, got " + describe(value));
+  std::string message = "expected a string, got " + describe(value);
+  // Unquoted text with ': ', '{' or '[' reads as YAML structure.
+  if (is_overridden(field)) message += "; quote text values: --set '" + field + "=\"...\"'";
+  error(field, std::move(message));
   return std::nullopt;
 }
 
@@ -276,7 +288,7 @@ std::optional<std::string> yaml_reader::read_string(const YAML::Node& map,
 }
 
 std::optional<int> yaml_reader::read_int(const YAML::Node& map, const std::string& parent,
-                                         std::string_view key, int min) {
+                                         std::string_view key, int min, int max) {
   const auto found = locate(map, parent, key);
   if (!found) return std::nullopt;
   const auto& [value, field] = *found;
@@ -290,9 +302,9 @@ std::optional<int> yaml_reader::read_int(const YAML::Node& map, const std::strin
           "expected an integer of at least " + std::to_string(min) + ", got " + describe(value));
     return std::nullopt;
   }
-  if (*integer > INT_MAX) {
-    error(field,
-          "expected an integer of at most " + std::to_string(INT_MAX) + ", got " + describe(value));
+  if (*integer > max) {
+    error(field, "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                     ", got " + describe(value));
     return std::nullopt;
   }
   return static_cast<int>(*integer);

@@ -3,6 +3,7 @@
 // field it concerns; a read that fails yields nullopt so callers keep their defaults and go on
 // collecting errors.
 
+#include <climits>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -84,7 +85,7 @@ class yaml_reader {
   std::optional<std::string> read_string(const YAML::Node& map, const std::string& parent,
                                          std::string_view key);
   std::optional<int> read_int(const YAML::Node& map, const std::string& parent,
-                              std::string_view key, int min);
+                              std::string_view key, int min, int max = INT_MAX);
   std::optional<std::uint64_t> read_unsigned(const YAML::Node& map, const std::string& parent,
                                              std::string_view key);
   std::optional<double> read_number(const YAML::Node& map, const std::string& parent,

@@ -175,7 +175,7 @@ BOOST_AUTO_TEST_CASE(sim_values_out_of_range) {
   BOOST_TEST(error_at(result, "provider.fail_status").message ==
              "expected 429, 500 or timeout, got '503'");
   BOOST_TEST(error_at(result, "provider.latency_ms").message ==
-             "expected a number of at least 0, got '-1'");
+             "expected a number from 0 to 3600000, got '-1'");
   BOOST_TEST(mentions(error_at(result, "provider.seed"), "expected a non-negative integer"));
   BOOST_TEST(error_at(result, "provider.weights").message ==
              "expected one weight per choice: 1 weights for 2 choices");
@@ -216,10 +216,11 @@ BOOST_AUTO_TEST_CASE(negative_and_zero_limits) {
 )" + k_nodes);
   BOOST_TEST(error_at(result, "limits.concurrency").message ==
              "expected an integer of at least 1, got '0'");
-  BOOST_TEST(error_at(result, "limits.rpm").message == "expected a number of at least 0, got '-5'");
-  BOOST_TEST(mentions(error_at(result, "limits.tpm"), "at least 0"));
+  BOOST_TEST(error_at(result, "limits.rpm").message ==
+             "expected a number from 0 to 1000000000000, got '-5'");
+  BOOST_TEST(mentions(error_at(result, "limits.tpm"), "from 0 to"));
   BOOST_TEST(error_at(result, "limits.timeout_s").message ==
-             "expected a number greater than 0, got '0'");
+             "expected a number greater than 0 and at most 604800, got '0'");
   BOOST_TEST(mentions(error_at(result, "limits.max_retries"), "at least 0"));
   BOOST_TEST(mentions(error_at(result, "limits.backoff_initial_s"), "greater than 0"));
   BOOST_TEST(mentions(error_at(result, "limits.window"), "at least 0"));
@@ -228,7 +229,63 @@ BOOST_AUTO_TEST_CASE(negative_and_zero_limits) {
 
 BOOST_AUTO_TEST_CASE(integer_too_large_for_its_field) {
   const auto d = error_at(parse("limits: { window: 99999999999 }\n" + k_nodes), "limits.window");
-  BOOST_TEST(d.message == "expected an integer of at most 2147483647, got '99999999999'");
+  BOOST_TEST(d.message == "expected an integer from 0 to 100000000, got '99999999999'");
+}
+
+// Every number a job controls has an upper bound, so that none can overflow what it becomes
+// (milliseconds, connections, a window of items); each error is located and names its field.
+BOOST_AUTO_TEST_CASE(numbers_beyond_their_bounds_are_located_errors) {
+  const auto result = parse(R"(limits:
+  concurrency: 1000000
+  timeout_s: 1e300
+  backoff_initial_s: 1e300
+  backoff_max_s: -1
+  window: 2000000000
+  max_retries: 100000
+  rpm: 1e300
+  tpm: 1e300
+  abort_after_failures: -1
+  max_response_bytes: 1e300
+)" + k_nodes);
+  const auto concurrency = error_at(result, "limits.concurrency");
+  BOOST_TEST(concurrency.to_string() ==
+             "job.yaml:2:16: limits.concurrency: expected an integer from 1 to 100000, got "
+             "'1000000'");
+  BOOST_TEST(error_at(result, "limits.timeout_s").line == 3);
+  BOOST_TEST(mentions(error_at(result, "limits.timeout_s"),
+                      "expected a number greater than 0 and at most 604800"));
+  BOOST_TEST(mentions(error_at(result, "limits.backoff_initial_s"), "at most 604800"));
+  BOOST_TEST(mentions(error_at(result, "limits.backoff_max_s"), "got '-1'"));
+  BOOST_TEST(mentions(error_at(result, "limits.window"), "from 0 to 100000000"));
+  BOOST_TEST(mentions(error_at(result, "limits.max_retries"), "from 0 to 1000"));
+  BOOST_TEST(mentions(error_at(result, "limits.rpm"), "to 1000000000000"));
+  BOOST_TEST(mentions(error_at(result, "limits.tpm"), "to 1000000000000"));
+  BOOST_TEST(mentions(error_at(result, "limits.abort_after_failures"), "at least 0"));
+  BOOST_TEST(mentions(error_at(result, "limits.max_response_bytes"), "from 1024 to"));
+  BOOST_TEST(result.errors.size() == 10u, all_errors(result));
+}
+
+BOOST_AUTO_TEST_CASE(concurrency_that_is_not_an_integer_is_a_located_error) {
+  const auto d = error_at(parse("limits:\n  concurrency: 1e12\n" + k_nodes), "limits.concurrency");
+  BOOST_TEST(d.line == 2);
+}
+
+BOOST_AUTO_TEST_CASE(sim_latency_has_an_upper_bound) {
+  const auto d =
+      error_at(parse("provider: { latency_ms: 1e300 }\n" + k_nodes), "provider.latency_ms");
+  BOOST_TEST(mentions(d, "from 0 to 3600000"));
+}
+
+BOOST_AUTO_TEST_CASE(new_limits_have_defaults_and_read_back) {
+  const auto defaults = parse(k_nodes);
+  BOOST_TEST_REQUIRE(defaults.errors.empty(), all_errors(defaults));
+  BOOST_TEST(defaults.value->limits.abort_after_failures == 20);
+  BOOST_TEST(defaults.value->limits.max_response_bytes == 64u << 20);
+  const auto set =
+      parse("limits: { abort_after_failures: 0, max_response_bytes: 4096 }\n" + k_nodes);
+  BOOST_TEST_REQUIRE(set.errors.empty(), all_errors(set));
+  BOOST_TEST(set.value->limits.abort_after_failures == 0);
+  BOOST_TEST(set.value->limits.max_response_bytes == 4096u);
 }
 
 BOOST_AUTO_TEST_CASE(fractional_integer_is_a_type_error) {

@@ -94,14 +94,14 @@ BOOST_AUTO_TEST_CASE(path_through_a_scalar) {
              "cannot set a key inside 'limits.concurrency', which holds '4', not a map");
 }
 
-BOOST_AUTO_TEST_CASE(bad_values_are_reported_at_the_key_without_a_line) {
+BOOST_AUTO_TEST_CASE(bad_values_are_reported_at_the_key_as_from_set) {
   const auto result = parse(k_job, {"limits.concurrency=abc", "nodes.poem.temperature=-1"});
   BOOST_TEST(result.errors.size() == 2u, all_errors(result));
   const auto concurrency = error_at(result, "limits.concurrency");
   BOOST_TEST(concurrency.to_string() ==
-             "job.yaml: limits.concurrency: expected an integer, got 'abc'");
+             "--set: limits.concurrency: expected an integer, got 'abc'");
   const auto temperature = error_at(result, "nodes.poem.temperature");
-  BOOST_TEST(temperature.file == "job.yaml");
+  BOOST_TEST(temperature.file == "--set");
   BOOST_TEST(temperature.line == 0);
   BOOST_TEST(mentions(temperature, "from 0 to 2"));
 }
@@ -126,3 +126,70 @@ BOOST_AUTO_TEST_CASE(list_elements_set_by_override_have_no_line) {
   BOOST_TEST(d.line == 0);
   BOOST_TEST(mentions(d, "unknown node 'ghost' in after"));
 }
+
+BOOST_AUTO_TEST_CASE(text_that_reads_as_yaml_structure_names_set_and_suggests_quotes) {
+  const auto d =
+      error_at(parse(k_job, {"nodes.note.prompt=Summarize: {{topic}}"}), "nodes.note.prompt");
+  BOOST_TEST(d.file == "--set");
+  BOOST_TEST(d.line == 0);
+  BOOST_TEST(mentions(d, "expected a string, got a map"));
+  BOOST_TEST(mentions(d, "quote text values: --set 'nodes.note.prompt=\"...\"'"));
+}
+
+BOOST_AUTO_TEST_CASE(value_that_is_not_yaml_suggests_quotes) {
+  const auto d = error_at(parse(k_job, {"nodes.poem.prompt=[a, b"}), "nodes.poem.prompt");
+  BOOST_TEST(d.file == "--set");
+  BOOST_TEST(mentions(d, "quote text values"));
+}
+
+BOOST_AUTO_TEST_SUITE(change_of_kind)
+
+const std::string k_sim_job = R"(provider:
+  kind: sim
+  latency_ms: 20
+  jitter_ms: 5
+  model: sim-1
+nodes:
+  a: { prompt: "hi {{x}}" }
+)";
+
+BOOST_AUTO_TEST_CASE(setting_the_kind_drops_the_old_kinds_fields_with_one_note) {
+  const auto result = parse(k_sim_job, {"provider.kind=openai", "provider.base_url=http://h:1/v1"});
+  BOOST_TEST_REQUIRE(result.errors.empty(), all_errors(result));
+  const auto& j = *result.value;
+  BOOST_TEST((j.provider.kind == provider_kind::openai));
+  BOOST_TEST(j.provider.base_url == "http://h:1/v1");
+  BOOST_TEST(j.provider.model == "sim-1");
+  BOOST_TEST_REQUIRE(result.notes.size() == 1u);
+  BOOST_TEST(result.notes[0] ==
+             "provider.kind=openai from the command line: ignoring the job's "
+             "provider.latency_ms, provider.jitter_ms (not used by kind: openai)");
+}
+
+BOOST_AUTO_TEST_CASE(fields_set_after_the_kind_are_kept_and_checked) {
+  const auto result = parse(k_sim_job, {"provider.kind=openai", "provider.latency_ms=5"});
+  BOOST_TEST(mentions(error_at(result, "provider.latency_ms"), "only for kind: sim"));
+}
+
+BOOST_AUTO_TEST_CASE(same_kind_drops_nothing_and_file_errors_stay) {
+  const auto result = parse(
+      "provider: { kind: openai, model: m, latency_ms: 3 }\nnodes:\n"
+      "  a: { prompt: hi }\n",
+      {"provider.kind=openai"});
+  BOOST_TEST(result.notes.empty());
+  BOOST_TEST(error_at(result, "provider.latency_ms").line == 1);
+}
+
+BOOST_AUTO_TEST_CASE(node_providers_change_kind_too) {
+  const auto result = parse(
+      "nodes:\n  a:\n    prompt: hi\n    provider: { kind: openai, model: m, base_url: "
+      "\"http://h:1\", supports_n: true }\n",
+      {"nodes.a.provider.kind=sim"});
+  BOOST_TEST_REQUIRE(result.errors.empty(), all_errors(result));
+  BOOST_TEST((result.value->nodes[0].provider->kind == provider_kind::sim));
+  BOOST_TEST_REQUIRE(result.notes.size() == 1u);
+  BOOST_TEST(result.notes[0].find("nodes.a.provider.base_url, nodes.a.provider.supports_n") !=
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
