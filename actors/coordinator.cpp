@@ -133,6 +133,7 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
         if (!effects.finished.calls.empty()) {
           self->send(self->state.reducer, finished_atom::value, std::move(effects.finished));
         }
+        if (effects.stopped) self->send(self->state.reducer, stop_atom::value, *effects.stopped);
         send_tasks(self);
       },
       [=](retry_atom, std::uint64_t task_id) {

@@ -16,6 +16,8 @@ namespace parallm::actors {
 //       │                          until the reducer has written every admitted item.
 //       └──(stop)──▶ stopping: no more reads and no new tasks; the tasks at workers come
 //                    back, then the reducer is told (drained) to write what finished.
+//   admitting or draining ──(the first calls all failed alike)──▶ stopping, as for a stop;
+//                    the reducer is told why first.
 using coordinator_options = dispatch_core::options;
 
 coordinator_actor spawn_coordinator(caf::actor_system& system, coordinator_options options,

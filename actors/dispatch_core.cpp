@@ -4,7 +4,8 @@
 
 namespace parallm::actors {
 
-dispatch_core::dispatch_core(options opts) : options_(std::move(opts)), rng_(options_.seed) {
+dispatch_core::dispatch_core(options opts)
+    : options_(std::move(opts)), rng_(options_.seed), failures_(options_.abort_after_failures) {
   if (options_.endpoints.empty()) options_.endpoints.emplace_back();
   for (const auto& limits : options_.endpoints)
     endpoints_.push_back({providers::rate_limiter(limits), {}, {}, {}});
@@ -209,9 +210,13 @@ void dispatch_core::on_results(result_batch&& batch, clock::time_point now, resu
     finish(record, r, out);
     tasks_.erase(it);
   }
+  // Every call fails alike: stop as for a signal. The rest of this batch is finished, and
+  // the calls at workers may still complete their items.
+  if (out.stopped) stop();
 }
 
 void dispatch_core::finish(task_record& record, attempt_result& result, result_effects& out) {
+  if (auto stop = failures_.on_settled(result.outcome)) out.stopped = std::move(stop);
   flow::call_result call;
   call.ok = result.outcome.kind == providers::outcome_kind::ok;
   call.attempts = static_cast<int>(record.attempt);

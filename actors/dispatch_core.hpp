@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "providers/failure_watch.hpp"
 #include "providers/rate_limiter.hpp"
 #include "providers/retry_policy.hpp"
 
@@ -37,6 +38,9 @@ class dispatch_core {
     std::vector<std::optional<int>> node_max_tokens;  // for the token estimate of a call
     // A rate limit holding calls back longer than this is told to the user.
     clock::duration long_hold_after = std::chrono::seconds{10};
+    // Stop when the first N settled calls all failed alike (providers/failure_watch.hpp);
+    // 0 = never.
+    int abort_after_failures = 0;
   };
 
   // What holds calls back for long: "limits.rpm", "429 backoff" or a header's name, and until
@@ -60,6 +64,9 @@ class dispatch_core {
   struct result_effects {
     finished_batch finished;             // for the reducer
     std::vector<retry_request> retries;  // to schedule; call retry_due(id) when due
+    // Set once, when the first calls all failed alike: the one message for the user. The
+    // core has then stopped (stop()), as for a signal.
+    std::optional<std::string> stopped;
   };
 
   explicit dispatch_core(options opts);
@@ -141,6 +148,7 @@ class dispatch_core {
   std::uint64_t requested_ = 0;
   bool stopped_ = false;
   bool dispatch_stopped_ = false;
+  providers::failure_watch failures_;
   std::uint64_t next_task_id_ = 1;
   std::vector<worker_slot> workers_;
   std::size_t next_worker_ = 0;

@@ -35,7 +35,8 @@ using reducer_actor = caf::typed_actor<
     caf::reacts_to<attach_atom, dispatcher_actor>, caf::reacts_to<admit_atom, item_batch>,
     caf::reacts_to<finished_atom, finished_batch>, caf::reacts_to<input_end_atom, std::uint64_t>,
     caf::reacts_to<tick_atom>, caf::reacts_to<held_atom, std::string>, caf::reacts_to<flush_atom>,
-    caf::reacts_to<drained_atom>, caf::reacts_to<abort_atom, std::string>>;
+    caf::reacts_to<drained_atom>, caf::reacts_to<abort_atom, std::string>,
+    caf::reacts_to<stop_atom, std::string>>;
 
 using coordinator_actor = caf::typed_actor<
     caf::reacts_to<join_atom, worker_actor, std::uint32_t>,

@@ -41,6 +41,7 @@ struct reducer_state {
   std::optional<std::uint64_t> expected;  // admitted items, once the input ended
   std::string error;
   fault_countdown fault{"reducer"};
+  std::string stopped;
   static inline const char* name = "parallm.reducer";
 };
 
@@ -75,7 +76,9 @@ void finish(self_pointer self) {
   const auto now = clock::now();
   const auto elapsed = st.stats->elapsed(now);
   if (st.progress) st.progress->finish(*st.stats, now);
-  st.options.done->finish(run_report{*st.stats, elapsed, st.error});
+  run_report report{*st.stats, elapsed, st.error};
+  report.stopped = st.stopped;
+  st.options.done->finish(std::move(report));
   self->quit();
 }
 
@@ -186,6 +189,10 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
         }
         if (st.progress) st.progress->set_hold(std::move(note));
       },
+      [=](stop_atom, std::string& cause) {
+        // The first calls all failed alike; the coordinator stopped and says drained later.
+        self->state.stopped = std::move(cause);
+      },
       [=](tick_atom) {
         self->state.progress->update(*self->state.stats, clock::now());
         self->delayed_send(self, progress_interval, tick_atom::value);
@@ -196,8 +203,9 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
         self->delayed_send(self, flush_interval, flush_atom::value);
       },
       [=](drained_atom) {
-        // Stopped by a signal: complete items held back for order are written too, out of
-        // their place (the ones before them never finished; --resume appends those).
+        // Stopped (a signal, or calls that all fail alike): complete items held back for
+        // order are written too, out of their place (the ones before them never finished;
+        // --resume appends those).
         self->state.options.writer->release_held();
         finish(self);
       },

@@ -26,6 +26,9 @@ struct run_report {
   batch::run_stats::clock::duration elapsed;  // from the reducer's start to the last line
   std::string error;        // the input could not be read, the output not written, an actor died
   bool stats_lost = false;  // the reducer died with the counts
+  // Why the run stopped before the end of the input (its first calls all failed alike); the
+  // items not written are left for --resume.
+  std::string stopped{};
 
   double wall_s() const { return std::chrono::duration<double>(elapsed).count(); }
   std::string summary() const { return stats.summary(elapsed); }

@@ -11,6 +11,7 @@
 
 #include "actors/actor_faults.hpp"
 #include "providers/chat_api.hpp"
+#include "providers/endpoint.hpp"
 #include "providers/sim_batch.hpp"
 #include "providers/sim_provider.hpp"
 
@@ -82,9 +83,17 @@ void run_http(worker_state& st, const task& t) {
       std::chrono::milliseconds(static_cast<std::int64_t>(st.graph->job().limits.timeout_s * 1000));
   const auto& key = api_key(st, provider.api_key_env);
   const bool passthrough = node.spec.passthrough;
-  auto request = passthrough
-                     ? providers::build_passthrough_request(provider, t.prompt, key, timeout)
-                     : providers::build_chat_request(provider, call, key, timeout);
+  // A pass-through call's system is the Batch line's url path (config::node_spec).
+  if (passthrough && provider.kind == config::provider_kind::openai &&
+      !providers::batch_request_url(provider.base_url, t.system)) {
+    return send_one(st.sink, final_failure(t.task_id, "url '" + t.system +
+                                                          "' is not an endpoint the Batch API "
+                                                          "serves (expected " +
+                                                          providers::batch_paths_text() + ")"));
+  }
+  auto request =
+      passthrough ? providers::build_passthrough_request(provider, t.prompt, key, timeout, t.system)
+                  : providers::build_chat_request(provider, call, key, timeout);
   st.http->submit(
       std::move(request), [graph = st.graph, sink = st.sink, provider_index, passthrough,
                            task_id = t.task_id](providers::http_response response) {

@@ -1,5 +1,9 @@
 // The `parallm` executable: parses the command line and hands off to one command.
 
+#include <cstdio>
+#include <string>
+#include <string_view>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/exit_codes.hpp"
@@ -7,6 +11,21 @@
 #include "cli/validate_command.hpp"
 
 namespace {
+
+constexpr std::string_view commands[] = {"run", "validate", "help"};
+
+void add_shorthands(CLI::App& app, parallm::cli::setting_shorthands& shorthands) {
+  app.add_option("-c,--concurrency", shorthands.concurrency,
+                 "In-flight calls per worker (overrides limits.concurrency)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--provider", shorthands.provider,
+                 "Provider kind (openai | anthropic | sim): short for --set provider.kind=...; "
+                 "the job's fields of another kind are dropped");
+  app.add_option("--base-url", shorthands.base_url, "Short for --set provider.base_url=...");
+  app.add_option("--api-key-env", shorthands.api_key_env,
+                 "Environment variable holding the API key: short for --set "
+                 "provider.api_key_env=...");
+}
 
 void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& no_progress,
              std::string& format) {
@@ -17,9 +36,6 @@ void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& 
   app.add_option("-w,--workers", args.workers, "Worker actors")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  app.add_option("-c,--concurrency", args.concurrency,
-                 "In-flight calls per worker (overrides limits.concurrency)")
-      ->check(CLI::Range(1, 100000));
   app.add_flag("--ordered", args.ordered, "Write output lines in input order");
   auto* resume = app.add_flag("--resume", args.resume,
                               "Skip items already in the output file and append the rest");
@@ -31,23 +47,60 @@ void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& 
                "Live progress line on stderr (default on a terminal); it names a rate limit that "
                "holds calls back");
   app.add_flag("--no-progress", no_progress, "No progress line");
-  app.add_option("--set", args.overrides, "Override a job setting: KEY=VALUE (repeatable)");
-  app.add_option("--provider", args.provider,
-                 "Provider kind (openai | anthropic | sim): short for --set provider.kind=...");
-  app.add_option("--base-url", args.base_url, "Short for --set provider.base_url=...");
-  app.add_option("--api-key-env", args.api_key_env,
-                 "Environment variable holding the API key: short for --set "
-                 "provider.api_key_env=...");
+  app.add_option("--set", args.overrides,
+                 "Override a job setting: KEY=VALUE, VALUE in YAML (repeatable)");
+  add_shorthands(app, args.shorthands);
   app.add_option("--format", format, "Output format: jsonl (default) or openai-batch")
       ->check(CLI::IsMember({"jsonl", "openai-batch"}));
   app.add_option("--stats", args.stats_path,
                  "Also write the closing summary as one JSON object to this file");
 }
 
+void add_validate(CLI::App& app, parallm::cli::validate_args& args) {
+  app.add_option("job", args.job_path, "Job file (YAML)")->required();
+  app.add_option("-i,--input", args.input, "Input JSONL to check against the job");
+  app.add_option("--set", args.overrides,
+                 "Override a job setting: KEY=VALUE, VALUE in YAML (repeatable)");
+  add_shorthands(app, args.shorthands);
+}
+
+// CLI11 reports a mistyped command as an unexpected argument, or not at all.
+bool is_unknown_command(std::string_view word) {
+  if (word.empty() || word.front() == '-') return false;
+  for (const auto command : commands) {
+    if (word == command) return false;
+  }
+  return true;
+}
+
+int help(CLI::App& app, const std::string& topic) {
+  if (topic.empty()) {
+    // app.help() would describe the command being parsed, `help` itself.
+    const auto text =
+        app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
+    std::fputs(text.c_str(), stdout);
+    return parallm::cli::exit_ok;
+  }
+  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == topic) {
+      const auto text =
+          app.get_formatter()->make_help(sub, "parallm " + topic, CLI::AppFormatMode::Normal);
+      std::fputs(text.c_str(), stdout);
+      return parallm::cli::exit_ok;
+    }
+  }
+  std::fprintf(stderr, "parallm: unknown command '%s' (commands: run, validate, help)\n",
+               topic.c_str());
+  return parallm::cli::exit_bad_input;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"parallm: parallel, distributed batch processing of LLM calls"};
+  CLI::App app{
+      "parallm: runs batches of LLM calls in parallel, in this process, within the providers' "
+      "limits.\nCommands: run, validate, help [COMMAND]."};
+  app.name("parallm");
   app.set_version_flag("--version", "parallm " PARALLM_VERSION);
   app.require_subcommand(1);
 
@@ -60,16 +113,24 @@ int main(int argc, char** argv) {
 
   parallm::cli::validate_args validate;
   auto* validate_cmd = app.add_subcommand("validate", "Check a job file (and an input file)");
-  validate_cmd->add_option("job", validate.job_path, "Job file (YAML)")->required();
-  validate_cmd->add_option("-i,--input", validate.input, "Input JSONL to check against the job");
-  validate_cmd->add_option("--set", validate.overrides, "Override a job setting: KEY=VALUE");
+  add_validate(*validate_cmd, validate);
 
+  std::string help_topic;
+  auto* help_cmd = app.add_subcommand("help", "Describe the commands, or one of them");
+  help_cmd->add_option("command", help_topic, "run or validate");
+
+  if (argc > 1 && is_unknown_command(argv[1])) {
+    std::fprintf(stderr, "parallm: unknown command '%s' (commands: run, validate, help)\n",
+                 argv[1]);
+    return parallm::cli::exit_bad_input;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : parallm::cli::exit_bad_input;
   }
+  if (*help_cmd) return help(app, help_topic);
   if (*run_cmd) {
     if (progress || no_progress) run.progress = progress && !no_progress;
     run.openai_batch_output = format == "openai-batch";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -13,6 +14,7 @@
 #include <caf/send.hpp>
 
 #include "actors/coordinator.hpp"
+#include "actors/endpoint_setup.hpp"
 #include "actors/input_reader.hpp"
 #include "actors/reducer.hpp"
 #include "actors/run_watch.hpp"
@@ -23,31 +25,10 @@
 #include "cli/exit_codes.hpp"
 #include "cli/job_setup.hpp"
 #include "cli/signal_watch.hpp"
+#include "providers/endpoint.hpp"
 
 namespace parallm::cli {
 namespace {
-
-// A YAML single-quoted scalar, so that URLs and names are taken as plain text.
-std::string yaml_quoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-std::vector<std::string> overrides_for(const run_args& args) {
-  std::vector<std::string> overrides;
-  if (args.provider) overrides.push_back("provider.kind=" + yaml_quoted(*args.provider));
-  if (args.base_url) overrides.push_back("provider.base_url=" + yaml_quoted(*args.base_url));
-  if (args.api_key_env) {
-    overrides.push_back("provider.api_key_env=" + yaml_quoted(*args.api_key_env));
-  }
-  if (args.concurrency) {
-    overrides.push_back("limits.concurrency=" + std::to_string(*args.concurrency));
-  }
-  // --set comes last, so it wins over the shorthands.
-  overrides.insert(overrides.end(), args.overrides.begin(), args.overrides.end());
-  return overrides;
-}
 
 std::uint64_t window_for(const config::limits_spec& limits, int workers) {
   if (limits.window > 0) return static_cast<std::uint64_t>(limits.window);
@@ -68,23 +49,24 @@ actors::coordinator_options coordinator_options_for(const config::limits_spec& l
   opts.retry.max =
       std::chrono::milliseconds(static_cast<std::int64_t>(limits.backoff_max_s * 1000));
   opts.seed = static_cast<std::uint64_t>(::getpid());
+  opts.abort_after_failures = limits.abort_after_failures;
   return opts;
 }
 
-// The job's rpm/tpm hold per endpoint (each provider of the job), shared by all workers;
-// sim endpoints are not rate limited unless the job says so.
-void add_endpoints(const flow::graph& graph, actors::coordinator_options& opts) {
-  const auto& limits = graph.job().limits;
+// A hosted endpoint called without a key fails every call with 401; say so before the run.
+// Loopback servers (vLLM, llama.cpp, Ollama) usually take no key. Only the variable's name is
+// printed, never a value.
+void warn_about_missing_keys(const flow::graph& graph) {
+  std::vector<std::string> warned;
   for (const auto& provider : graph.providers()) {
-    providers::rate_limiter::options endpoint;
-    endpoint.rpm = limits.rpm;
-    endpoint.tpm = limits.tpm;
-    endpoint.adaptive = provider.kind != config::provider_kind::sim;
-    opts.endpoints.push_back(endpoint);
-  }
-  for (const auto& node : graph.nodes()) {
-    opts.node_endpoint.push_back(node.provider);
-    opts.node_max_tokens.push_back(node.spec.max_tokens);
+    if (provider.kind == config::provider_kind::sim || provider.api_key_env.empty()) continue;
+    if (providers::is_loopback_url(provider.base_url)) continue;
+    const char* value = std::getenv(provider.api_key_env.c_str());
+    if (value != nullptr && *value != '\0') continue;
+    if (std::find(warned.begin(), warned.end(), provider.api_key_env) != warned.end()) continue;
+    warned.push_back(provider.api_key_env);
+    std::fprintf(stderr, "parallm: warning: %s is not set; calls to %s go without an API key\n",
+                 provider.api_key_env.c_str(), provider.base_url.c_str());
   }
 }
 
@@ -124,7 +106,8 @@ void write_stats(const std::string& path, const actors::run_report& report) {
       {"wall_s", report.wall_s()},
       {"latency_p50_ms", ms(s.latencies().percentile(0.5))},
       {"latency_p95_ms", ms(s.latencies().percentile(0.95))},
-      {"error", report.error.empty() ? nullptr : nlohmann::json(report.error)}};
+      {"error", report.error.empty() ? nullptr : nlohmann::json(report.error)},
+      {"stopped", report.stopped.empty() ? nullptr : nlohmann::json(report.stopped)}};
   std::ofstream out(path, std::ios::trunc);
   out << stats.dump() << '\n';
   if (!out) std::fprintf(stderr, "parallm: cannot write --stats %s\n", path.c_str());
@@ -133,6 +116,7 @@ void write_stats(const std::string& path, const actors::run_report& report) {
 int exit_status(const actors::run_report& report, bool interrupted) {
   if (!report.error.empty()) return exit_internal;
   if (interrupted) return exit_interrupted;
+  if (!report.stopped.empty()) return exit_some_failed;
   return report.stats.failed() + report.stats.partial() > 0 ? exit_some_failed : exit_ok;
 }
 
@@ -143,9 +127,17 @@ int run_command(const run_args& args) {
     std::fprintf(stderr, "parallm: %s\n", problem->c_str());
     return exit_bad_input;
   }
+  if (args.job_path.empty()) {
+    if (auto problem = check_batch_input(args.input)) {
+      std::fprintf(stderr, "parallm: %s\n", problem->c_str());
+      return exit_bad_input;
+    }
+  }
   const bool openai_batch = args.job_path.empty() || input_is_openai_batch(args.input);
-  auto graph = load_graph(args.job_path, overrides_for(args), openai_batch);
+  auto graph =
+      load_graph(args.job_path, overrides_for(args.shorthands, args.overrides), openai_batch);
   if (!graph) return exit_bad_input;
+  warn_about_missing_keys(*graph);
 
   // The input is opened before the output, and an output that is the input is refused
   // before --resume or --retry-failed touch it (the writer checks again as it opens it).
@@ -220,7 +212,7 @@ int run_command(const run_args& args) {
   auto reducer = actors::spawn_reducer(system, reducer_opts);
   auto reader = actors::spawn_input_reader(system, {input, graph, already_done});
   auto coordinator_opts = coordinator_options_for(limits, args.workers);
-  add_endpoints(*graph, coordinator_opts);
+  actors::add_endpoints(*graph, coordinator_opts);
   auto coordinator = actors::spawn_coordinator(system, coordinator_opts, reader, reducer);
   std::vector<actors::worker_actor> workers;
   for (int i = 0; i < args.workers; ++i) {
@@ -247,12 +239,16 @@ int run_command(const run_args& args) {
   if (!report.stats_lost) std::fputs(report.summary().c_str(), stderr);
   if (args.stats_path) write_stats(*args.stats_path, report);
   if (!report.error.empty()) std::fprintf(stderr, "parallm: %s\n", report.error.c_str());
+  if (!report.stopped.empty()) {
+    std::fprintf(stderr, "parallm: %s; the items not written are left for --resume\n",
+                 report.stopped.c_str());
+  }
   const int status = exit_status(report, signals.interrupted());
   caf::anon_send_exit(watch, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
   for (auto& w : workers) caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
-  if (status != exit_ok && status != exit_some_failed) {
+  if ((status != exit_ok && status != exit_some_failed) || !report.stopped.empty()) {
     // A stopped or failed run may leave calls in flight, a dead actor's peers waiting, or the
     // reader blocked on an input that never ends (a pipe); everything finished is written
     // and flushed, so leave without waiting for them.

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/job_setup.hpp"
+
 namespace parallm::cli {
 
 struct run_args {
@@ -12,19 +14,14 @@ struct run_args {
   std::string input = "-";
   std::string output = "-";
   int workers = 1;
-  std::optional<int> concurrency;  // overrides limits.concurrency
   bool ordered = false;
   bool resume = false;
   bool retry_failed = false;           // with resume: run the failed and partial items of OUT again
   std::optional<bool> progress;        // unset: on when stderr is a terminal
   std::vector<std::string> overrides;  // --set KEY=VALUE
   std::optional<std::string> stats_path;  // --stats: the closing summary as JSON
-  // Shorthands for provider settings (what --set provider.kind=... would do), for runs of
-  // OpenAI Batch files without a job file.
-  std::optional<std::string> provider;
-  std::optional<std::string> base_url;
-  std::optional<std::string> api_key_env;
-  bool openai_batch_output = false;  // --format openai-batch
+  setting_shorthands shorthands;          // --provider, --base-url, --api-key-env, --concurrency
+  bool openai_batch_output = false;       // --format openai-batch
 };
 
 // Returns the process exit status (cli/exit_codes.hpp).

@@ -63,7 +63,7 @@ input_check check_input(const std::string& path, const flow::graph& graph) {
 }  // namespace
 
 int validate_command(const validate_args& args) {
-  auto graph = load_graph(args.job_path, args.overrides);
+  auto graph = load_graph(args.job_path, overrides_for(args.shorthands, args.overrides));
   if (!graph) return exit_bad_input;
   if (!args.input) {
     std::printf("%s: ok (%zu nodes)\n", args.job_path.c_str(), graph->nodes().size());

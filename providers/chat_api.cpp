@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "providers/endpoint.hpp"
 #include "providers/failure_class.hpp"
 #include "providers/retry_after.hpp"
 
@@ -231,10 +232,16 @@ http_request build_chat_request(const config::provider_spec& provider, const cha
 
 http_request build_passthrough_request(const config::provider_spec& provider, std::string body,
                                        const std::string& api_key,
-                                       std::chrono::milliseconds timeout) {
+                                       std::chrono::milliseconds timeout,
+                                       std::string_view batch_path) {
   const bool anthropic = provider.kind == config::provider_kind::anthropic;
   http_request request;
-  request.url = endpoint(provider.base_url, anthropic ? "/messages" : "/chat/completions");
+  const auto batch_url = anthropic || batch_path.empty()
+                             ? std::nullopt
+                             : batch_request_url(provider.base_url, batch_path);
+  request.url = batch_url
+                    ? *batch_url
+                    : endpoint(provider.base_url, anthropic ? "/messages" : "/chat/completions");
   request.body = std::move(body);
   request.timeout = timeout;
   request.ca_file = provider.ca_file;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -46,10 +47,13 @@ call_outcome read_chat_response(const config::provider_spec& provider,
                                 const http_response& response,
                                 std::chrono::system_clock::time_point now);
 
-// OpenAI Batch API files: the line's body is sent as it is to the provider's endpoint.
+// OpenAI Batch API files: the line's body is sent as it is to the provider's endpoint: for
+// openai, the line's url path (batch_path, one providers::batch_request_url serves) under
+// the base URL; {base_url}/chat/completions when batch_path is empty; anthropic's /messages.
 http_request build_passthrough_request(const config::provider_spec& provider, std::string body,
                                        const std::string& api_key,
-                                       std::chrono::milliseconds timeout);
+                                       std::chrono::milliseconds timeout,
+                                       std::string_view batch_path = {});
 
 // Retryable failures (429, 5xx, transport) are classified as for chat calls so they are
 // retried; any other HTTP answer, 4xx included, is the call's result: text is the envelope

@@ -412,3 +412,78 @@ BOOST_AUTO_TEST_CASE(a_stop_abandons_an_outstanding_read) {
   BOOST_TEST(core.items_to_request() == 0u);
   BOOST_TEST(core.drained());  // nothing was at a worker
 }
+
+BOOST_AUTO_TEST_SUITE(systematic_failure)
+
+actors::attempt_result unauthorized(std::uint64_t task_id) {
+  actors::attempt_result r;
+  r.task_id = task_id;
+  r.outcome.kind = providers::outcome_kind::final;
+  r.outcome.http_status = 401;
+  r.outcome.error = "HTTP 401: Incorrect API key provided";
+  return r;
+}
+
+BOOST_AUTO_TEST_CASE(first_calls_all_failing_alike_stop_the_core) {
+  auto opts = small_options();
+  opts.abort_after_failures = 3;
+  dispatch_core core(opts);
+  core.add_worker(2);
+  core.add_calls(calls_for(0, 6));
+  auto plan = core.dispatch(t0);
+  BOOST_TEST(total_tasks(plan.batches) == 2u);
+  std::vector<actors::attempt_result> first;
+  for (const auto& t : plan.batches.front().second.tasks) first.push_back(unauthorized(t.task_id));
+  BOOST_TEST(!feed(core, first).stopped);
+  plan = core.dispatch(t0);
+  std::vector<actors::attempt_result> second;
+  for (const auto& t : plan.batches.front().second.tasks) second.push_back(unauthorized(t.task_id));
+  const auto effects = feed(core, second);
+  BOOST_TEST_REQUIRE(effects.stopped.has_value());
+  BOOST_TEST(*effects.stopped ==
+             "stopped after the first 3 calls all failed: HTTP 401 (Incorrect API key provided)");
+  // The whole batch that tripped it is finished, so those items are written.
+  BOOST_TEST(effects.finished.calls.size() == 2u);
+  BOOST_TEST(core.stopped());
+  BOOST_TEST(!core.admitting());
+  BOOST_TEST(core.items_to_request() == 0u);
+  BOOST_TEST(core.pending() == 0u);
+  BOOST_TEST(core.dispatch(t0).batches.empty());
+  core.add_calls(calls_for(10, 2));
+  BOOST_TEST(core.pending() == 0u);
+  BOOST_TEST(core.drained());
+}
+
+BOOST_AUTO_TEST_CASE(retryable_failures_count_once_retries_are_exhausted) {
+  auto opts = small_options();
+  opts.abort_after_failures = 1;
+  dispatch_core core(opts);
+  const auto id = dispatch_one(core, 1);
+  auto refused = outcome(id, providers::outcome_kind::retryable);
+  refused.outcome.error = "curl: Couldn't connect to server";
+  auto effects = feed(core, {refused});
+  BOOST_TEST(!effects.stopped);
+  BOOST_TEST(effects.retries.size() == 1u);
+  core.retry_due(id);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    core.dispatch(t0);
+    effects = feed(core, {refused});
+    if (!effects.retries.empty()) core.retry_due(id);
+  }
+  BOOST_TEST_REQUIRE(effects.stopped.has_value());
+  BOOST_TEST(*effects.stopped ==
+             "stopped after the first call failed: curl: Couldn't connect to server");
+}
+
+BOOST_AUTO_TEST_CASE(by_default_the_core_never_halts) {
+  dispatch_core core(small_options());
+  core.add_worker(8);
+  core.add_calls(calls_for(0, 8));
+  const auto plan = core.dispatch(t0);
+  std::vector<actors::attempt_result> all;
+  for (const auto& t : plan.batches.front().second.tasks) all.push_back(unauthorized(t.task_id));
+  BOOST_TEST(!feed(core, all).stopped);
+  BOOST_TEST(!core.stopped());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
