@@ -86,6 +86,7 @@ std::shared_ptr<providers::http_engine> http_engine_for(const flow::graph& graph
   // Every in-flight call may need a connection of its own; keep-alive reuses them.
   options.max_connections_per_host = graph.job().limits.concurrency * workers;
   options.max_total_connections = options.max_connections_per_host * 4;
+  options.max_response_bytes = graph.job().limits.max_response_bytes;
   return std::make_shared<providers::http_engine>(options);
 }
 
