@@ -8,6 +8,13 @@ namespace {
 
 constexpr std::uint64_t integer_limit = std::uint64_t{1} << 63;
 constexpr std::size_t initial_slots = 1024;
+// Runs any batch may open: as many as the gaps in an output written out of order by a run
+// with the default window (4096 items admitted at a time), which close as the items before
+// them come in. They cost at most 256 KB.
+constexpr std::size_t free_runs = 4096;
+// Beyond free_runs, one run per this many ids: as a run holds at least one id, which then
+// takes no slot, a node (~64 bytes) adds at most ~0.12 bytes per id to the 34 a slot may cost.
+constexpr std::uint64_t ids_per_run = 256;
 
 // The text as an integer when it is written the one way an integer prints: "0" or [1-9][0-9]*.
 std::optional<std::uint64_t> canonical_integer(std::string_view text) {
@@ -26,6 +33,17 @@ std::optional<std::uint64_t> canonical_integer(std::string_view text) {
 std::optional<std::uint64_t> quoted_integer(std::string_view id) {
   if (id.size() < 3 || id.front() != '"' || id.back() != '"') return std::nullopt;
   return canonical_integer(id.substr(1, id.size() - 2));
+}
+
+struct integer_id {
+  bool quoted = false;  // "17" rather than 17
+  std::uint64_t value = 0;
+};
+
+std::optional<integer_id> as_integer(std::string_view id) {
+  if (const auto value = canonical_integer(id)) return integer_id{false, *value};
+  if (const auto value = quoted_integer(id)) return integer_id{true, *value};
+  return std::nullopt;
 }
 
 // FNV-1a spreads bytes poorly into the low bits a power-of-two table indexes by, so the
@@ -53,21 +71,27 @@ bool follows(std::uint64_t lo, std::uint64_t first_line, std::uint64_t value, st
 }  // namespace
 
 bool id_registry::insert(std::string_view id, std::uint64_t line) {
-  auto* ints = &numbers_;
-  auto value = canonical_integer(id);
-  if (!value) {
-    ints = &strings_;
-    value = quoted_integer(id);
-  }
-  if (!value) return insert_hash(hash_id(id), line);
-  if (ints->find(*value)) return false;
-  ints->add(*value, line);
+  const auto integer = as_integer(id);
+  if (!integer) return insert_hash(hash_id(id), line);
+  auto& ints = runs_for(integer->quoted);
+  if (ints.find(integer->value)) return false;
+  // Hashed only when the table may hold it or must take it: a batch numbered 0..N never is.
+  if (hashed_integers_ > 0 && find_hash(hash_id(id))) return false;
+  if (ints.add(integer->value, line, may_open_run())) return true;
+  if (!insert_hash(hash_id(id), line)) return false;
+  ++hashed_integers_;
   return true;
 }
 
+bool id_registry::may_open_run() const {
+  return integer_runs() < free_runs + size() / ids_per_run;
+}
+
 std::optional<std::uint64_t> id_registry::find(std::string_view id) const {
-  if (const auto value = canonical_integer(id)) return numbers_.find(*value);
-  if (const auto value = quoted_integer(id)) return strings_.find(*value);
+  if (const auto integer = as_integer(id)) {
+    if (const auto line = runs_for(integer->quoted).find(integer->value)) return line;
+    if (hashed_integers_ == 0) return std::nullopt;
+  }
   return find_hash(hash_id(id));
 }
 
@@ -87,7 +111,7 @@ std::optional<std::uint64_t> id_registry::runs::find(std::uint64_t value) const 
   return r.first_line == 0 ? 0 : r.first_line + (value - lo);
 }
 
-void id_registry::runs::add(std::uint64_t value, std::uint64_t line) {
+bool id_registry::runs::add(std::uint64_t value, std::uint64_t line, bool may_open) {
   auto after = runs.upper_bound(value);
   const bool has_before = after != runs.begin();
   const auto before = has_before ? std::prev(after) : runs.end();
@@ -103,10 +127,13 @@ void id_registry::runs::add(std::uint64_t value, std::uint64_t line) {
   } else if (joins_after) {
     const auto hi = after->second.hi;
     runs.emplace_hint(runs.erase(after), value, run{hi, line});
-  } else {
+  } else if (may_open) {
     runs.emplace_hint(after, value, run{value, line});
+  } else {
+    return false;
   }
   ++count;
+  return true;
 }
 
 std::optional<std::uint64_t> id_registry::find_hash(std::uint64_t hash) const {

@@ -42,22 +42,89 @@ BOOST_AUTO_TEST_CASE(integer_runs_merge_whatever_the_order) {
   BOOST_TEST(ids.integer_runs() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(shuffled_integer_ids_are_all_found_once) {
-  std::vector<int> values(5000);
+namespace {
+
+std::vector<int> shuffled(int n, unsigned seed) {
+  std::vector<int> values(n);
   std::iota(values.begin(), values.end(), 0);
-  std::mt19937 rng(7);
+  std::mt19937 rng(seed);
   std::shuffle(values.begin(), values.end(), rng);
+  return values;
+}
+
+// What the registry's nodes (~64 bytes each) and hash slots (12 bytes) cost, per id.
+double bytes_per_id(const id_registry& ids) {
+  return (64.0 * ids.integer_runs() + 12.0 * ids.hash_slots()) / static_cast<double>(ids.size());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(shuffled_integer_ids_are_found_once_with_their_first_line) {
+  // The input reader's case: ids in an order of their own, on consecutive lines.
+  const int n = 100000;
+  const auto values = shuffled(n, 7);
   id_registry ids;
-  for (int v : values) BOOST_TEST_REQUIRE(ids.insert(std::to_string(2 * v)));
-  for (int v = 0; v < 10000; ++v) {
-    BOOST_TEST_REQUIRE(ids.contains(std::to_string(v)) == (v % 2 == 0));
+  for (int i = 0; i < n; ++i) BOOST_TEST_REQUIRE(ids.insert(std::to_string(values[i]), i + 1));
+  BOOST_TEST(ids.size() == static_cast<std::uint64_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const auto id = std::to_string(values[i]);
+    BOOST_TEST_REQUIRE(!ids.insert(id, n + i + 1));
+    BOOST_TEST_REQUIRE(ids.first_line(id) == i + 1u);
+    BOOST_TEST_REQUIRE(!ids.contains("\"" + id + "\""));
   }
-  BOOST_TEST(ids.integer_runs() == 5000u);
-  for (int v : values) BOOST_TEST_REQUIRE(ids.insert(std::to_string(2 * v + 1)));
-  BOOST_TEST(ids.size() == 10000u);
-  BOOST_TEST(ids.integer_runs() == 1u);
-  BOOST_TEST(!ids.insert("9999"));
-  BOOST_TEST(!ids.contains("10000"));
+  BOOST_TEST(!ids.contains(std::to_string(n)));
+  BOOST_TEST(ids.size() == static_cast<std::uint64_t>(n));
+  // Not a node per id: a few thousand runs, the rest in the table (131072 slots hold at most
+  // 91750 ids, so more than that went there).
+  BOOST_TEST_MESSAGE("runs " << ids.integer_runs() << ", slots " << ids.hash_slots() << ", "
+                             << bytes_per_id(ids) << " bytes/id");
+  BOOST_TEST(ids.integer_runs() <= 4096u + n / 256);
+  BOOST_TEST(ids.hash_slots() >= static_cast<std::size_t>(n));
+  BOOST_TEST(bytes_per_id(ids) <= 35.0);
+}
+
+BOOST_AUTO_TEST_CASE(shuffled_integer_ids_without_lines_stay_bounded_and_distinct) {
+  const int n = 100000;
+  const auto values = shuffled(n, 11);
+  id_registry ids;
+  for (int v : values) BOOST_TEST_REQUIRE(ids.insert(std::to_string(v)));
+  // The same digits as strings are other ids, wherever either was put.
+  for (int v : values) BOOST_TEST_REQUIRE(ids.insert("\"" + std::to_string(v) + "\"", 5));
+  BOOST_TEST(ids.size() == 2u * n);
+  for (int v = 0; v < n; ++v) {
+    BOOST_TEST_REQUIRE(!ids.insert(std::to_string(v), 9));
+    BOOST_TEST_REQUIRE(ids.first_line(std::to_string(v)) == 0u);
+    BOOST_TEST_REQUIRE(ids.first_line("\"" + std::to_string(v) + "\"") == 5u);
+  }
+  BOOST_TEST(!ids.contains(std::to_string(n)));
+  BOOST_TEST(!ids.contains("\"" + std::to_string(n) + "\""));
+  BOOST_TEST_MESSAGE("runs " << ids.integer_runs() << ", slots " << ids.hash_slots() << ", "
+                             << bytes_per_id(ids) << " bytes/id");
+  BOOST_TEST(ids.integer_runs() <= 4096u + 2 * n / 256);
+  BOOST_TEST(bytes_per_id(ids) <= 35.0);
+}
+
+BOOST_AUTO_TEST_CASE(an_output_written_out_of_order_resumes_into_one_run) {
+  // An output file holds ids 0..N in the order items finished: shuffled within a window.
+  const int n = 200000;
+  const int window = 4096;
+  std::vector<int> values(n);
+  std::iota(values.begin(), values.end(), 0);
+  std::mt19937 rng(3);
+  for (int lo = 0; lo < n; lo += window) {
+    std::shuffle(values.begin() + lo, values.begin() + std::min(n, lo + window), rng);
+  }
+  id_registry with_lines;
+  id_registry without_lines;  // an output written before lines were kept
+  for (int v : values) {
+    BOOST_TEST_REQUIRE(with_lines.insert(std::to_string(v), v + 1));
+    BOOST_TEST_REQUIRE(without_lines.insert(std::to_string(v)));
+  }
+  BOOST_TEST(with_lines.integer_runs() == 1u);
+  BOOST_TEST(with_lines.hash_slots() == 0u);
+  BOOST_TEST(with_lines.first_line("12345") == 12346u);
+  BOOST_TEST(without_lines.integer_runs() == 1u);
+  BOOST_TEST(without_lines.hash_slots() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_numbered_in_order_is_one_run) {
