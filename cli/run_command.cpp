@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <random>
+#include <string>
 #include <thread>
 
 #include <unistd.h>
@@ -114,6 +116,14 @@ void write_stats(const std::string& path, const actors::run_report& report) {
   if (!out) std::fprintf(stderr, "parallm: cannot write --stats %s\n", path.c_str());
 }
 
+// --resume reads back what OUT already holds and --retry-failed rewrites it: stdout can do
+// neither, and skipping them quietly would run the whole batch again.
+std::optional<std::string> output_problem(const run_args& args) {
+  if (args.output != "-" || !(args.resume || args.retry_failed)) return std::nullopt;
+  return std::string(args.retry_failed ? "--retry-failed" : "--resume") +
+         " needs an output file, not '-'";
+}
+
 int exit_status(const actors::run_report& report, bool interrupted) {
   if (!report.error.empty()) return exit_internal;
   if (interrupted) return exit_interrupted;
@@ -124,6 +134,10 @@ int exit_status(const actors::run_report& report, bool interrupted) {
 }  // namespace
 
 int run_command(const run_args& args) {
+  if (auto problem = output_problem(args)) {
+    std::fprintf(stderr, "parallm: %s\n", problem->c_str());
+    return exit_bad_input;
+  }
   if (auto problem = check_input_readable(args.input)) {
     std::fprintf(stderr, "parallm: %s\n", problem->c_str());
     return exit_bad_input;
@@ -152,7 +166,7 @@ int run_command(const run_args& args) {
     return exit_bad_input;
   }
   std::shared_ptr<const batch::resume_state> already_done;
-  if (args.resume && args.output != "-") {
+  if (args.resume) {
     const auto id_key = args.openai_batch_output ? "custom_id" : "id";
     if (args.retry_failed) {
       const auto rewrite = batch::drop_failed_results(args.output, id_key);

@@ -198,3 +198,23 @@ BOOST_AUTO_TEST_CASE(retry_failed_without_resume_is_a_usage_error) {
   const auto help = run_process(parallm_args({"run", "--help"}), dir.path());
   BOOST_TEST(help.out.find("--retry-failed") != std::string::npos, help.out);
 }
+
+BOOST_AUTO_TEST_CASE(resume_or_retry_failed_into_stdout_is_a_usage_error) {
+  temp_dir dir;
+  write_file(dir / "job.yaml", job_yaml);
+  write_file(dir / "in.jsonl", "{\"id\": 1, \"name\": \"a\"}\n");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"--resume"}, "--resume needs an output file, not '-'"},
+      {{"--resume", "--retry-failed"}, "--retry-failed needs an output file, not '-'"}};
+  for (const auto& [flags, message] : cases) {
+    std::vector<std::string> args{"run",          (dir / "job.yaml").string(),
+                                  "--input",      (dir / "in.jsonl").string(),
+                                  "--output",     "-",
+                                  "--no-progress"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const auto result = run_process(parallm_args(args), dir.path());
+    BOOST_TEST(result.exit_code == 2, result.err);
+    BOOST_TEST(result.err.find(message) != std::string::npos, result.err);
+    BOOST_TEST(result.out.empty(), result.out);  // nothing was run
+  }
+}
