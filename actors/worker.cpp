@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <unordered_map>
 
 #include <caf/event_based_actor.hpp>
@@ -60,6 +61,21 @@ attempt_result run_sim(const flow::graph& graph, const task& t, std::chrono::mic
           {}};
 }
 
+// A pass-through call's system is the Batch line's url path (config::node_spec): one the
+// Batch API does not serve fails the line, naming it, before anything is sent. Anthropic
+// endpoints take every body at /messages.
+std::optional<attempt_result> refuse_batch_url(const flow::graph& graph, const task& t) {
+  const auto& node = graph.nodes()[t.node];
+  if (!node.spec.passthrough) return std::nullopt;
+  if (graph.providers()[node.provider].kind == config::provider_kind::anthropic) {
+    return std::nullopt;
+  }
+  if (providers::batch_request_url("", t.system)) return std::nullopt;
+  return final_failure(t.task_id, "url '" + t.system +
+                                      "' is not an endpoint the Batch API serves (expected " +
+                                      providers::batch_paths_text() + ")");
+}
+
 const std::string& api_key(worker_state& st, const std::string& variable) {
   auto it = st.keys.find(variable);
   if (it == st.keys.end()) {
@@ -83,14 +99,6 @@ void run_http(worker_state& st, const task& t) {
       std::chrono::milliseconds(static_cast<std::int64_t>(st.graph->job().limits.timeout_s * 1000));
   const auto& key = api_key(st, provider.api_key_env);
   const bool passthrough = node.spec.passthrough;
-  // A pass-through call's system is the Batch line's url path (config::node_spec).
-  if (passthrough && provider.kind == config::provider_kind::openai &&
-      !providers::batch_request_url(provider.base_url, t.system)) {
-    return send_one(st.sink, final_failure(t.task_id, "url '" + t.system +
-                                                          "' is not an endpoint the Batch API "
-                                                          "serves (expected " +
-                                                          providers::batch_paths_text() + ")"));
-  }
   auto request =
       passthrough ? providers::build_passthrough_request(provider, t.prompt, key, timeout, t.system)
                   : providers::build_chat_request(provider, call, key, timeout);
@@ -124,6 +132,10 @@ worker_impl::behavior_type worker_behavior(self_pointer self,
         result_batch now;
         for (const auto& t : batch.tasks) {
           const auto& node = st.graph->nodes()[t.node];
+          if (auto refused = refuse_batch_url(*st.graph, t)) {
+            now.results.push_back(std::move(*refused));
+            continue;
+          }
           if (st.graph->providers()[node.provider].kind != config::provider_kind::sim) {
             run_http(st, t);
             continue;

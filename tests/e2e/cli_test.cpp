@@ -140,6 +140,32 @@ BOOST_AUTO_TEST_CASE(a_plain_input_without_a_job_file_asks_for_the_job) {
   BOOST_TEST(!has(result.err, "missing template variable"), result.err);
 }
 
+BOOST_AUTO_TEST_CASE(a_batch_line_with_a_url_the_batch_api_does_not_serve_fails_by_name) {
+  temp_dir dir;
+  write_file(dir / "batch.jsonl",
+             R"({"custom_id": "img", "method": "POST", "url": "/v1/images/generations", )"
+             R"("body": {"model": "m", "prompt": "a cat"}})"
+             "\n"
+             R"({"custom_id": "chat", "method": "POST", "url": "/v1/chat/completions", )"
+             R"("body": {"model": "m", "messages": [{"role": "user", "content": "hi"}]}})"
+             "\n");
+  const auto result = run_process(
+      parallm_args({"run", "--input", (dir / "batch.jsonl").string(), "-o",
+                    (dir / "out.jsonl").string(), "--provider", "sim", "--no-progress"}),
+      dir.path());
+  BOOST_TEST(result.exit_code == 3, result.err);
+  std::map<std::string, nlohmann::json> lines;
+  for (const auto& line : read_jsonl(dir / "out.jsonl")) {
+    lines[line.at("id").get<std::string>()] = line;
+  }
+  BOOST_TEST_REQUIRE(lines.size() == 2u);
+  BOOST_TEST(lines["chat"].at("status") == "ok");
+  BOOST_TEST(lines["img"].at("status") == "failed");
+  const auto error = lines["img"].at("error").get<std::string>();
+  BOOST_TEST(has(error, "url '/v1/images/generations' is not an endpoint the Batch API serves"),
+             error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(keys)
