@@ -128,7 +128,7 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
         dispatch_core::result_effects effects;
         self->state.core->on_results(std::move(batch), dispatch_core::clock::now(), effects);
         for (const auto& r : effects.retries) {
-          self->delayed_send(self, r.delay, retry_atom::value, r.task_id);
+          self->delayed_send(self, r.delay, retry_atom::value, r.key);
         }
         if (!effects.finished.calls.empty()) {
           self->send(self->state.reducer, finished_atom::value, std::move(effects.finished));
@@ -136,8 +136,8 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
         if (effects.stopped) self->send(self->state.reducer, stop_atom::value, *effects.stopped);
         send_tasks(self);
       },
-      [=](retry_atom, std::uint64_t task_id) {
-        self->state.core->retry_due(task_id);
+      [=](retry_atom, const task_key& key) {
+        self->state.core->retry_due(key);
         send_tasks(self);
       },
       [=](tick_atom) {

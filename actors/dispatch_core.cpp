@@ -49,7 +49,7 @@ std::size_t dispatch_core::add_worker(std::uint32_t capacity) {
 void dispatch_core::add_calls(call_batch&& batch) {
   if (dispatch_stopped_) return;
   for (auto& c : batch.calls) {
-    const auto id = next_task_id_++;
+    const task_key id{options_.epoch, options_.batch, next_counter_++};
     const auto node = c.call.node;
     task_record record{c.seq, std::move(c.call)};
     if (node < options_.node_endpoint.size()) {
@@ -70,10 +70,10 @@ std::size_t dispatch_core::pending() const {
   return n;
 }
 
-std::deque<std::uint64_t> dispatch_core::release(std::size_t room, clock::time_point now,
-                                                 std::optional<clock::time_point>& wake_at,
-                                                 std::optional<long_hold>& longest) {
-  std::deque<std::uint64_t> ready;
+std::deque<task_key> dispatch_core::release(std::size_t room, clock::time_point now,
+                                            std::optional<clock::time_point>& wake_at,
+                                            std::optional<long_hold>& longest) {
+  std::deque<task_key> ready;
   // Endpoints take turns, so a slow (rate-limited) one does not starve the others.
   for (std::size_t turn = 0; turn < endpoints_.size() && ready.size() < room; ++turn) {
     auto& e = endpoints_[(next_endpoint_ + turn) % endpoints_.size()];
@@ -134,7 +134,7 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
       record.worker = w;
       record.sent_at = now;
       record.at_worker = true;
-      it->second.tasks.push_back(task{id, record.attempt, record.call.node, record.call.element,
+      it->second.tasks.push_back(task{id, record.attempt, 0, record.call.node, record.call.element,
                                       record.call.prompt, record.call.system, record.call.count});
     }
     slot.credit -= static_cast<std::uint32_t>(n);
@@ -183,9 +183,18 @@ void dispatch_core::report_to_limiter(const task_record& record, const attempt_r
 
 void dispatch_core::on_results(result_batch&& batch, clock::time_point now, result_effects& out) {
   for (auto& r : batch.results) {
-    auto it = tasks_.find(r.task_id);
-    if (it == tasks_.end()) continue;  // a duplicate or late result: results are idempotent
+    auto it = tasks_.find(r.key);
+    if (it == tasks_.end()) {
+      ++(is_ours(r.key) ? stale_results_ : unknown_results_);
+      continue;
+    }
     auto& record = it->second;
+    // A late answer to an attempt since retried: the task is waiting for its retry, or the
+    // retry is at a worker and this is not its answer.
+    if (!record.at_worker || r.attempt != record.attempt) {
+      ++stale_results_;
+      continue;
+    }
     record.at_worker = false;
     auto& slot = workers_[record.worker];
     slot.credit = std::min(slot.capacity, slot.credit + 1);
@@ -203,7 +212,7 @@ void dispatch_core::on_results(result_batch&& batch, clock::time_point now, resu
         if (r.outcome.http_status == 429) {
           hold_for_retry(endpoints_[record.endpoint], r.outcome.retry_after, *delay, now);
         }
-        out.retries.push_back({r.task_id, *delay});
+        out.retries.push_back({r.key, *delay});
         continue;
       }
     }
@@ -238,9 +247,9 @@ void dispatch_core::finish(task_record& record, attempt_result& result, result_e
       finished_call{record.seq, record.call.node, record.call.element, std::move(call)});
 }
 
-void dispatch_core::retry_due(std::uint64_t task_id) {
-  const auto it = tasks_.find(task_id);
-  if (it != tasks_.end()) endpoints_[it->second.endpoint].pending.push_back(task_id);
+void dispatch_core::retry_due(const task_key& key) {
+  const auto it = tasks_.find(key);
+  if (it != tasks_.end()) endpoints_[it->second.endpoint].pending.push_back(key);
 }
 
 }  // namespace parallm::actors

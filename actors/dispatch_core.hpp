@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string>
@@ -31,6 +32,10 @@ class dispatch_core {
     std::uint64_t read_batch = 512;
     providers::retry_policy retry;
     std::uint64_t seed = 0;
+    // The task keys' first two parts: drawn at random per coordinator start, and the batch
+    // this core dispatches (0 for `parallm run`).
+    std::uint64_t epoch = 0;
+    std::uint64_t batch = 0;
     // One rate limiter per provider endpoint (graph::providers() order); none given means
     // one endpoint without limits.
     std::vector<providers::rate_limiter::options> endpoints;
@@ -57,13 +62,13 @@ class dispatch_core {
   };
 
   struct retry_request {
-    std::uint64_t task_id;
+    task_key key;
     std::chrono::milliseconds delay;
   };
 
   struct result_effects {
     finished_batch finished;             // for the reducer
-    std::vector<retry_request> retries;  // to schedule; call retry_due(id) when due
+    std::vector<retry_request> retries;  // to schedule; call retry_due(key) when due
     // Set once, when the first calls all failed alike: the one message for the user. The
     // core has then stopped (stop()), as for a signal.
     std::optional<std::string> stopped;
@@ -97,13 +102,18 @@ class dispatch_core {
   void add_calls(call_batch&& batch);
   // Hands pending tasks to workers with free credit, as far as the rate limits allow.
   dispatch_plan dispatch(clock::time_point now);
+  // An answer to anything but a task's current attempt at a worker is dropped and counted:
+  // stale when the task was one of this core's (it finished, was retried or taken back since),
+  // unknown when it never was (another epoch or batch, or a counter never handed out).
   void on_results(result_batch&& batch, clock::time_point now, result_effects& out);
-  void retry_due(std::uint64_t task_id);
+  void retry_due(const task_key& key);
 
   std::size_t pending() const;
   std::size_t in_flight() const { return tasks_.size(); }
   // The long hold the last dispatch found, if any: the latest over all endpoints.
   const std::optional<long_hold>& long_hold_now() const { return hold_; }
+  std::uint64_t stale_results() const { return stale_results_; }
+  std::uint64_t unknown_results() const { return unknown_results_; }
 
  private:
   struct task_record {
@@ -119,23 +129,34 @@ class dispatch_core {
   };
   struct endpoint {
     providers::rate_limiter limiter;
-    std::deque<std::uint64_t> pending;  // task ids ready to dispatch, oldest first
+    std::deque<task_key> pending;  // tasks ready to dispatch, oldest first
     // The latest a 429's retry waits until, and what set that wait: calls held back too.
     clock::time_point retry_hold_until{};
     std::string_view retry_hold_source;
+  };
+  struct key_hash {
+    std::size_t operator()(const task_key& k) const noexcept {
+      // Within a core only the counter varies; the rest keeps foreign keys apart.
+      return std::hash<std::uint64_t>{}(k.counter ^ (k.epoch * 0x9e3779b97f4a7c15ULL) ^
+                                        (k.batch * 0xc2b2ae3d27d4eb4fULL));
+    }
   };
   struct worker_slot {
     std::uint32_t capacity = 0;
     std::uint32_t credit = 0;
   };
 
+  bool is_ours(const task_key& key) const {
+    return key.epoch == options_.epoch && key.batch == options_.batch && key.counter != 0 &&
+           key.counter < next_counter_;
+  }
   void finish(task_record& record, attempt_result& result, result_effects& out);
   void report_to_limiter(const task_record& record, const attempt_result& result,
                          clock::time_point now);
   // Takes up to `room` tasks the rate limits let go now, oldest first per endpoint.
-  std::deque<std::uint64_t> release(std::size_t room, clock::time_point now,
-                                    std::optional<clock::time_point>& wake_at,
-                                    std::optional<long_hold>& longest);
+  std::deque<task_key> release(std::size_t room, clock::time_point now,
+                               std::optional<clock::time_point>& wake_at,
+                               std::optional<long_hold>& longest);
   void hold_for_retry(endpoint& e, std::optional<std::chrono::milliseconds> retry_after,
                       std::chrono::milliseconds delay, clock::time_point now);
   // Keeps what the user was told of in step with what holds now; true when that changed.
@@ -149,13 +170,15 @@ class dispatch_core {
   bool stopped_ = false;
   bool dispatch_stopped_ = false;
   providers::failure_watch failures_;
-  std::uint64_t next_task_id_ = 1;
+  std::uint64_t next_counter_ = 1;
   std::vector<worker_slot> workers_;
   std::size_t next_worker_ = 0;
   std::vector<endpoint> endpoints_;
   std::size_t next_endpoint_ = 0;
-  std::unordered_map<std::uint64_t, task_record> tasks_;
+  std::unordered_map<task_key, task_record, key_hash> tasks_;
   std::optional<long_hold> hold_;
+  std::uint64_t stale_results_ = 0;
+  std::uint64_t unknown_results_ = 0;
 };
 
 }  // namespace parallm::actors

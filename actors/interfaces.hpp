@@ -41,7 +41,7 @@ using reducer_actor = caf::typed_actor<
 using coordinator_actor = caf::typed_actor<
     caf::reacts_to<join_atom, worker_actor, std::uint32_t>,
     caf::reacts_to<results_atom, result_batch>, caf::reacts_to<calls_atom, call_batch>,
-    caf::reacts_to<released_atom, std::uint64_t>, caf::reacts_to<retry_atom, std::uint64_t>,
+    caf::reacts_to<released_atom, std::uint64_t>, caf::reacts_to<retry_atom, task_key>,
     caf::reacts_to<tick_atom>, caf::reacts_to<stop_atom>>;
 
 }  // namespace parallm::actors

@@ -67,10 +67,26 @@ struct call_batch {
   std::vector<item_call> calls;
 };
 
-// One attempt of a call, as the coordinator hands it to a worker.
+// A task's identity for as long as a coordinator lives, and after: the epoch is drawn at
+// random each time a coordinator starts, so an answer to a task of an earlier coordinator (one
+// that restarted) or of another batch can never be taken for one of this batch's tasks.
+// Counters start at 1 within a batch.
+struct task_key {
+  std::uint64_t epoch = 0;
+  std::uint64_t batch = 0;
+  std::uint64_t counter = 0;
+  friend bool operator==(const task_key&, const task_key&) = default;
+};
+
+// One attempt of a call, as the coordinator hands it to a worker. The worker echoes key,
+// attempt and generation in its answer: an answer to anything but the task's current attempt
+// and generation is stale and dropped (dispatch_core::on_results).
 struct task {
-  std::uint64_t task_id = 0;
+  task_key key;
   std::uint32_t attempt = 1;
+  // Bumped each time the task is taken back from a worker presumed lost, which does not
+  // count as an attempt: the answer that worker may still send is then recognised as stale.
+  std::uint32_t generation = 0;
   flow::node_index node = 0;
   std::uint32_t element = 0;
   std::string prompt;
@@ -83,7 +99,9 @@ struct task_batch {
 };
 
 struct attempt_result {
-  std::uint64_t task_id = 0;
+  task_key key;
+  std::uint32_t attempt = 1;
+  std::uint32_t generation = 0;
   providers::call_outcome outcome;
   double latency_ms = 0;
   providers::rate_headers rate;  // what the endpoint said about its limits, if anything
@@ -107,6 +125,7 @@ struct finished_batch {
 
 }  // namespace parallm::actors
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::task_key)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::item_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::call_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::task_batch)

@@ -33,9 +33,17 @@ struct worker_state {
 
 using self_pointer = worker_impl::stateful_pointer<worker_state>;
 
-attempt_result final_failure(std::uint64_t task_id, std::string error) {
+// An answer names the attempt it answers, so the coordinator can tell a late one.
+attempt_result answer_to(const task& t) {
   attempt_result result;
-  result.task_id = task_id;
+  result.key = t.key;
+  result.attempt = t.attempt;
+  result.generation = t.generation;
+  return result;
+}
+
+attempt_result final_failure(const task& t, std::string error) {
+  auto result = answer_to(t);
   result.outcome.kind = providers::outcome_kind::final;
   result.outcome.error = std::move(error);
   return result;
@@ -55,10 +63,10 @@ attempt_result run_sim(const flow::graph& graph, const task& t, std::chrono::mic
                                       : providers::sim_call(provider.sim, t.prompt, t.element,
                                                             t.attempt, node.spec.max_tokens);
   delay = answer.delay;
-  return {t.task_id,
-          std::move(answer.outcome),
-          std::chrono::duration<double, std::milli>(answer.delay).count(),
-          {}};
+  auto result = answer_to(t);
+  result.outcome = std::move(answer.outcome);
+  result.latency_ms = std::chrono::duration<double, std::milli>(answer.delay).count();
+  return result;
 }
 
 // A pass-through call's system is the Batch line's url path (config::node_spec): one the
@@ -71,9 +79,9 @@ std::optional<attempt_result> refuse_batch_url(const flow::graph& graph, const t
     return std::nullopt;
   }
   if (providers::batch_request_url("", t.system)) return std::nullopt;
-  return final_failure(t.task_id, "url '" + t.system +
-                                      "' is not an endpoint the Batch API serves (expected " +
-                                      providers::batch_paths_text() + ")");
+  return final_failure(t, "url '" + t.system +
+                              "' is not an endpoint the Batch API serves (expected " +
+                              providers::batch_paths_text() + ")");
 }
 
 const std::string& api_key(worker_state& st, const std::string& variable) {
@@ -91,7 +99,7 @@ void run_http(worker_state& st, const task& t) {
   const auto& node = st.graph->nodes()[t.node];
   const auto provider_index = node.provider;
   const auto& provider = st.graph->providers()[provider_index];
-  if (!st.http) return send_one(st.sink, final_failure(t.task_id, "no HTTP engine"));
+  if (!st.http) return send_one(st.sink, final_failure(t, "no HTTP engine"));
   providers::chat_call call{t.prompt, t.system, node.spec.temperature, node.spec.max_tokens,
                             node.spec.params};
   call.n = static_cast<int>(t.count);
@@ -104,11 +112,9 @@ void run_http(worker_state& st, const task& t) {
                   : providers::build_chat_request(provider, call, key, timeout);
   st.http->submit(
       std::move(request), [graph = st.graph, sink = st.sink, provider_index, passthrough,
-                           task_id = t.task_id](providers::http_response response) {
+                           result = answer_to(t)](providers::http_response response) mutable {
         const auto& spec = graph->providers()[provider_index];
         const auto now = std::chrono::system_clock::now();
-        attempt_result result;
-        result.task_id = task_id;
         result.outcome = passthrough ? providers::read_passthrough_response(spec, response, now)
                                      : providers::read_chat_response(spec, response, now);
         result.latency_ms = std::chrono::duration<double, std::milli>(response.elapsed).count();

@@ -51,6 +51,8 @@ actors::coordinator_options coordinator_options_for(const config::limits_spec& l
   opts.retry.max =
       std::chrono::milliseconds(static_cast<std::int64_t>(limits.backoff_max_s * 1000));
   opts.seed = static_cast<std::uint64_t>(::getpid());
+  // A new epoch per start: no answer meant for an earlier coordinator is taken for this one's.
+  opts.epoch = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   opts.abort_after_failures = limits.abort_after_failures;
   return opts;
 }

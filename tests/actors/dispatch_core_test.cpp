@@ -2,66 +2,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/dispatch_core.hpp"
+#include "dispatch_core_fixture.hpp"
 
 using namespace parallm;
 using actors::dispatch_core;
 
-namespace {
-
-using clock = dispatch_core::clock;
-const auto t0 = clock::time_point{} + std::chrono::hours(1);
-
-dispatch_core::options small_options() {
-  dispatch_core::options opts;
-  opts.window = 8;
-  opts.read_batch = 4;
-  opts.retry.max_retries = 2;
-  opts.retry.initial = std::chrono::milliseconds(100);
-  opts.retry.max = std::chrono::milliseconds(1000);
-  return opts;
-}
-
-actors::call_batch calls_for(std::uint64_t first_seq, int n) {
-  actors::call_batch batch;
-  for (int i = 0; i < n; ++i) {
-    batch.calls.push_back({first_seq + i, flow::call_request{0, 0, "p" + std::to_string(i), ""}});
-  }
-  return batch;
-}
-
-actors::attempt_result outcome(std::uint64_t task_id, providers::outcome_kind kind,
-                               std::optional<std::chrono::milliseconds> retry_after = {}) {
-  actors::attempt_result r;
-  r.task_id = task_id;
-  r.outcome.kind = kind;
-  r.outcome.text = kind == providers::outcome_kind::ok ? "fine" : "";
-  r.outcome.error = kind == providers::outcome_kind::ok ? "" : "HTTP 503";
-  r.outcome.retry_after = retry_after;
-  r.latency_ms = 12;
-  return r;
-}
-
-// A core with one worker of `capacity` that was handed one call; returns that task's id.
-std::uint64_t dispatch_one(dispatch_core& core, std::uint32_t capacity) {
-  core.add_worker(capacity);
-  core.add_calls(calls_for(0, 1));
-  return core.dispatch(t0).batches.front().second.tasks.front().task_id;
-}
-
-dispatch_core::result_effects feed(dispatch_core& core,
-                                   std::vector<actors::attempt_result> results) {
-  dispatch_core::result_effects effects;
-  core.on_results(actors::result_batch{std::move(results)}, t0, effects);
-  return effects;
-}
-
-std::size_t total_tasks(const std::vector<std::pair<std::size_t, actors::task_batch>>& out) {
-  std::size_t n = 0;
-  for (const auto& [w, b] : out) n += b.tasks.size();
-  return n;
-}
-
-}  // namespace
+using namespace parallm::actors::testing;
 
 BOOST_AUTO_TEST_CASE(window_asks_in_batches_and_refills_on_release) {
   dispatch_core core(small_options());
@@ -87,47 +33,44 @@ BOOST_AUTO_TEST_CASE(dispatch_respects_worker_credit) {
   core.add_worker(2);
   core.add_worker(3);
   core.add_calls(calls_for(0, 10));
-  const auto first = core.dispatch(t0).batches;
+  const auto first = core.dispatch(t0);
   BOOST_TEST(total_tasks(first) == 5u);
   BOOST_TEST(core.pending() == 5u);
   BOOST_TEST(core.dispatch(t0).batches.empty());  // no credit left
   // One result frees one slot of the worker that ran it.
-  const auto task_id = first.front().second.tasks.front().task_id;
-  dispatch_core::result_effects effects;
-  actors::result_batch results;
-  results.results.push_back(outcome(task_id, providers::outcome_kind::ok));
-  core.on_results(std::move(results), t0, effects);
+  const auto effects = feed(core, {outcome(tasks_of(first).front(), providers::outcome_kind::ok)});
   BOOST_TEST(effects.finished.calls.size() == 1u);
   BOOST_TEST(effects.finished.calls[0].result.ok);
   BOOST_TEST(effects.finished.calls[0].result.text == "fine");
-  const auto second = core.dispatch(t0).batches;
+  const auto second = core.dispatch(t0);
   BOOST_TEST(total_tasks(second) == 1u);
-  BOOST_TEST(second.front().first == first.front().first);
+  BOOST_TEST(second.batches.front().first == first.batches.front().first);
 }
 
 BOOST_AUTO_TEST_CASE(retryable_failures_retry_then_give_up_with_attempts_counted) {
   dispatch_core core(small_options());
   core.add_worker(4);
   core.add_calls(calls_for(7, 1));
-  auto out = core.dispatch(t0).batches;
-  const auto id = out.front().second.tasks.front().task_id;
-  BOOST_TEST(out.front().second.tasks.front().attempt == 1u);
+  auto t = core.dispatch(t0).batches.front().second.tasks.front();
+  BOOST_TEST(t.attempt == 1u);
   for (std::uint32_t attempt = 1; attempt <= 2; ++attempt) {
     dispatch_core::result_effects effects;
     actors::result_batch results;
-    results.results.push_back(outcome(id, providers::outcome_kind::retryable));
+    results.results.push_back(outcome(t, providers::outcome_kind::retryable));
     core.on_results(std::move(results), t0, effects);
     BOOST_TEST(effects.finished.calls.empty());
     BOOST_REQUIRE(effects.retries.size() == 1u);
     BOOST_TEST(effects.retries[0].delay.count() <= 100 * (1 << (attempt - 1)));
     BOOST_TEST(core.dispatch(t0).batches.empty());  // not before the delay passed
-    core.retry_due(id);
-    out = core.dispatch(t0).batches;
-    BOOST_TEST(out.front().second.tasks.front().attempt == attempt + 1);
+    core.retry_due(t.key);
+    const auto again = core.dispatch(t0).batches.front().second.tasks.front();
+    BOOST_TEST((again.key == t.key));
+    BOOST_TEST(again.attempt == attempt + 1);
+    t = again;
   }
   dispatch_core::result_effects effects;
   actors::result_batch results;
-  results.results.push_back(outcome(id, providers::outcome_kind::retryable));
+  results.results.push_back(outcome(t, providers::outcome_kind::retryable));
   core.on_results(std::move(results), t0, effects);
   BOOST_TEST(effects.retries.empty());
   BOOST_REQUIRE(effects.finished.calls.size() == 1u);
@@ -141,28 +84,30 @@ BOOST_AUTO_TEST_CASE(retryable_failures_retry_then_give_up_with_attempts_counted
 
 BOOST_AUTO_TEST_CASE(retry_after_is_a_floor_for_the_delay) {
   dispatch_core core(small_options());
-  const auto id = dispatch_one(core, 1);
-  const auto effects = feed(
-      core, {outcome(id, providers::outcome_kind::retryable, std::chrono::milliseconds(5000))});
+  const auto t = dispatch_one(core, 1);
+  const auto effects =
+      feed(core, {outcome(t, providers::outcome_kind::retryable, std::chrono::milliseconds(5000))});
   BOOST_REQUIRE(effects.retries.size() == 1u);
   BOOST_TEST(effects.retries[0].delay.count() >= 5000);
 }
 
 BOOST_AUTO_TEST_CASE(a_finished_call_says_how_many_of_its_attempts_were_answered_429) {
   dispatch_core core(small_options());
-  const auto id = dispatch_one(core, 1);
-  auto rejected = outcome(id, providers::outcome_kind::retryable);
+  const auto first = dispatch_one(core, 1);
+  auto rejected = outcome(first, providers::outcome_kind::retryable);
   rejected.outcome.http_status = 429;
   BOOST_REQUIRE(feed(core, {rejected}).retries.size() == 1u);
-  core.retry_due(id);
+  core.retry_due(first.key);
   // The 429 slowed the endpoint down: the retry goes out well after it.
-  BOOST_REQUIRE(total_tasks(core.dispatch(t0 + std::chrono::seconds(10)).batches) == 1u);
-  auto server_error = outcome(id, providers::outcome_kind::retryable);
+  const auto second = tasks_of(core.dispatch(t0 + std::chrono::seconds(10)));
+  BOOST_REQUIRE(second.size() == 1u);
+  auto server_error = outcome(second[0], providers::outcome_kind::retryable);
   server_error.outcome.http_status = 503;
   BOOST_REQUIRE(feed(core, {server_error}).retries.size() == 1u);
-  core.retry_due(id);
-  BOOST_REQUIRE(total_tasks(core.dispatch(t0 + std::chrono::seconds(20)).batches) == 1u);
-  const auto effects = feed(core, {outcome(id, providers::outcome_kind::ok)});
+  core.retry_due(first.key);
+  const auto third = tasks_of(core.dispatch(t0 + std::chrono::seconds(20)));
+  BOOST_REQUIRE(third.size() == 1u);
+  const auto effects = feed(core, {outcome(third[0], providers::outcome_kind::ok)});
   BOOST_REQUIRE(effects.finished.calls.size() == 1u);
   const auto& call = effects.finished.calls[0].result;
   BOOST_TEST(call.ok);
@@ -172,8 +117,8 @@ BOOST_AUTO_TEST_CASE(a_finished_call_says_how_many_of_its_attempts_were_answered
 
 BOOST_AUTO_TEST_CASE(final_failures_are_not_retried) {
   dispatch_core core(small_options());
-  const auto id = dispatch_one(core, 1);
-  const auto effects = feed(core, {outcome(id, providers::outcome_kind::final)});
+  const auto t = dispatch_one(core, 1);
+  const auto effects = feed(core, {outcome(t, providers::outcome_kind::final)});
   BOOST_TEST(effects.retries.empty());
   BOOST_REQUIRE(effects.finished.calls.size() == 1u);
   BOOST_TEST(effects.finished.calls[0].result.error == "HTTP 503");
@@ -185,10 +130,10 @@ BOOST_AUTO_TEST_CASE(a_call_for_n_choices_keeps_its_count_and_gets_every_choice_
   core.add_worker(1);
   core.add_calls(actors::call_batch{{{3, flow::call_request{0, 0, "p", "", 3}}}});
   const auto plan = core.dispatch(t0);
-  BOOST_REQUIRE(total_tasks(plan.batches) == 1u);
+  BOOST_REQUIRE(total_tasks(plan) == 1u);
   const auto& t = plan.batches.front().second.tasks.front();
   BOOST_TEST(t.count == 3u);
-  auto answer = outcome(t.task_id, providers::outcome_kind::ok);
+  auto answer = outcome(t, providers::outcome_kind::ok);
   answer.outcome.more_texts = {"second", "third"};
   const auto effects = feed(core, {answer});
   BOOST_REQUIRE(effects.finished.calls.size() == 1u);
@@ -200,11 +145,61 @@ BOOST_AUTO_TEST_CASE(a_call_for_n_choices_keeps_its_count_and_gets_every_choice_
 
 BOOST_AUTO_TEST_CASE(late_or_duplicate_results_are_ignored) {
   dispatch_core core(small_options());
-  const auto id = dispatch_one(core, 2);
-  const auto effects = feed(
-      core, {outcome(id, providers::outcome_kind::ok), outcome(id, providers::outcome_kind::ok),
-             outcome(9999, providers::outcome_kind::ok)});
+  const auto t = dispatch_one(core, 2);
+  auto never_sent = t;
+  never_sent.key.counter = 9999;
+  const auto effects =
+      feed(core, {outcome(t, providers::outcome_kind::ok), outcome(t, providers::outcome_kind::ok),
+                  outcome(never_sent, providers::outcome_kind::ok)});
   BOOST_TEST(effects.finished.calls.size() == 1u);
+  BOOST_TEST(core.stale_results() == 1u);    // the duplicate: a task of ours, finished
+  BOOST_TEST(core.unknown_results() == 1u);  // a counter this core never handed out
+}
+
+BOOST_AUTO_TEST_CASE(a_late_answer_to_an_attempt_since_retried_is_stale) {
+  dispatch_core core(small_options());
+  const auto first = dispatch_one(core, 2);
+  BOOST_TEST(first.key.counter == 1u);
+  BOOST_TEST_REQUIRE(
+      feed(core, {outcome(first, providers::outcome_kind::retryable)}).retries.size() == 1u);
+  // Attempt 1 answers again while the task waits for its retry, and once attempt 2 is out.
+  auto late = outcome(first, providers::outcome_kind::ok);
+  BOOST_TEST(feed(core, {late}).finished.calls.empty());
+  core.retry_due(first.key);
+  const auto second = tasks_of(core.dispatch(t0));
+  BOOST_TEST_REQUIRE(second.size() == 1u);
+  BOOST_TEST(second[0].attempt == 2u);
+  BOOST_TEST(feed(core, {late}).finished.calls.empty());
+  BOOST_TEST(core.stale_results() == 2u);
+  BOOST_TEST(core.unknown_results() == 0u);
+  // Attempt 2's own answer finishes the call, as attempt 2, and the worker has its slot back.
+  const auto effects = feed(core, {outcome(second[0], providers::outcome_kind::ok)});
+  BOOST_TEST_REQUIRE(effects.finished.calls.size() == 1u);
+  BOOST_TEST(effects.finished.calls[0].result.attempts == 2);
+  core.add_calls(calls_for(1, 3));
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 2u);  // capacity 2: no slot lost, none extra
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_from_another_epoch_or_batch_is_unknown) {
+  auto opts = small_options();
+  opts.epoch = 0x1234'5678'9abc'def0ULL;
+  opts.batch = 3;
+  dispatch_core core(opts);
+  const auto t = dispatch_one(core, 1);
+  BOOST_TEST(t.key.epoch == opts.epoch);
+  BOOST_TEST(t.key.batch == 3u);
+  // The same counter and attempt from a coordinator that ran before a restart.
+  auto before_restart = t;
+  before_restart.key.epoch = 0x0fed'cba9'8765'4321ULL;
+  auto other_batch = t;
+  other_batch.key.batch = 4;
+  const auto effects = feed(core, {outcome(before_restart, providers::outcome_kind::ok),
+                                   outcome(other_batch, providers::outcome_kind::ok)});
+  BOOST_TEST(effects.finished.calls.empty());
+  BOOST_TEST(core.unknown_results() == 2u);
+  BOOST_TEST(core.stale_results() == 0u);
+  BOOST_TEST(core.in_flight() == 1u);
+  BOOST_TEST(feed(core, {outcome(t, providers::outcome_kind::ok)}).finished.calls.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(an_rpm_limit_holds_calls_back_and_says_when_to_wake) {
@@ -214,13 +209,13 @@ BOOST_AUTO_TEST_CASE(an_rpm_limit_holds_calls_back_and_says_when_to_wake) {
   core.add_worker(8);
   core.add_calls(calls_for(0, 3));
   const auto first = core.dispatch(t0);
-  BOOST_TEST(total_tasks(first.batches) == 1u);
+  BOOST_TEST(total_tasks(first) == 1u);
   BOOST_REQUIRE(first.wake_at.has_value());
   BOOST_TEST(std::chrono::duration<double>(*first.wake_at - t0).count() > 0.5);
   BOOST_TEST(std::chrono::duration<double>(*first.wake_at - t0).count() <= 1.05);
-  BOOST_TEST(total_tasks(core.dispatch(t0 + std::chrono::milliseconds(100)).batches) == 0u);
+  BOOST_TEST(total_tasks(core.dispatch(t0 + std::chrono::milliseconds(100))) == 0u);
   const auto later = core.dispatch(*first.wake_at);
-  BOOST_TEST(total_tasks(later.batches) == 1u);
+  BOOST_TEST(total_tasks(later) == 1u);
   BOOST_TEST(core.pending() == 1u);
 }
 
@@ -241,7 +236,7 @@ BOOST_AUTO_TEST_CASE(each_endpoint_has_its_own_limit) {
   for (const auto& [w, b] : plan.batches) {
     for (const auto& t : b.tasks) to_node1 += t.node == 1;
   }
-  BOOST_TEST(total_tasks(plan.batches) == 4u);  // 1 of endpoint 0, all 3 of endpoint 1
+  BOOST_TEST(total_tasks(plan) == 4u);  // 1 of endpoint 0, all 3 of endpoint 1
   BOOST_TEST(to_node1 == 3u);
   BOOST_TEST(plan.wake_at.has_value());
 }
@@ -255,12 +250,11 @@ BOOST_AUTO_TEST_CASE(a_429_slows_an_adaptive_endpoint_down) {
   core.add_worker(64);
   core.add_calls(calls_for(0, 40));
   const auto first = core.dispatch(t0);
-  BOOST_TEST(total_tasks(first.batches) == 40u);  // no limit known yet
+  BOOST_TEST(total_tasks(first) == 40u);  // no limit known yet
   std::vector<actors::attempt_result> answers;
   for (const auto& [w, b] : first.batches) {
     for (const auto& t : b.tasks) {
-      auto r =
-          outcome(t.task_id, providers::outcome_kind::retryable, std::chrono::milliseconds(1000));
+      auto r = outcome(t, providers::outcome_kind::retryable, std::chrono::milliseconds(1000));
       r.outcome.http_status = 429;
       answers.push_back(std::move(r));
     }
@@ -269,11 +263,11 @@ BOOST_AUTO_TEST_CASE(a_429_slows_an_adaptive_endpoint_down) {
   BOOST_TEST(effects.retries.size() == 40u);
   for (const auto& r : effects.retries) {
     BOOST_TEST(r.delay.count() >= 1000);  // Retry-After is each call's floor
-    core.retry_due(r.task_id);
+    core.retry_due(r.key);
   }
   // After the 429s the endpoint no longer lets all 40 go at once.
   const auto again = core.dispatch(t0 + std::chrono::seconds(1));
-  BOOST_TEST(total_tasks(again.batches) < 40u);
+  BOOST_TEST(total_tasks(again) < 40u);
   BOOST_TEST(again.wake_at.has_value());
 }
 
@@ -284,7 +278,7 @@ BOOST_AUTO_TEST_CASE(a_limit_that_holds_calls_for_long_is_news_once_and_until_it
   core.add_worker(8);
   core.add_calls(calls_for(0, 3));
   const auto first = core.dispatch(t0);
-  BOOST_TEST(total_tasks(first.batches) == 1u);
+  BOOST_TEST(total_tasks(first) == 1u);
   BOOST_TEST(first.hold_changed);
   BOOST_REQUIRE(core.long_hold_now().has_value());
   BOOST_TEST(core.long_hold_now()->source == "limits.rpm");
@@ -299,7 +293,7 @@ BOOST_AUTO_TEST_CASE(a_limit_that_holds_calls_for_long_is_news_once_and_until_it
   BOOST_TEST(!core.long_hold_now().has_value());
   // The next call goes and the next hold is 30 s again: news.
   const auto second = core.dispatch(*first.wake_at);
-  BOOST_TEST(total_tasks(second.batches) == 1u);
+  BOOST_TEST(total_tasks(second) == 1u);
   BOOST_TEST(second.hold_changed);
   BOOST_TEST(core.long_hold_now().has_value());
 }
@@ -316,9 +310,9 @@ BOOST_AUTO_TEST_CASE(a_short_hold_is_not_news_and_a_header_pause_is_named) {
   auto adaptive = small_options();
   adaptive.endpoints.push_back({0, 0, true});
   dispatch_core paused(adaptive);
-  const auto id = dispatch_one(paused, 4);
+  const auto t = dispatch_one(paused, 4);
   paused.add_calls(calls_for(1, 2));
-  actors::attempt_result r = outcome(id, providers::outcome_kind::ok);
+  actors::attempt_result r = outcome(t, providers::outcome_kind::ok);
   r.rate.remaining_requests = 0;
   r.rate.reset_requests = std::chrono::minutes(20);
   actors::result_batch batch;
@@ -326,7 +320,7 @@ BOOST_AUTO_TEST_CASE(a_short_hold_is_not_news_and_a_header_pause_is_named) {
   dispatch_core::result_effects effects;
   paused.on_results(std::move(batch), t0, effects);
   const auto plan = paused.dispatch(t0);
-  BOOST_TEST(total_tasks(plan.batches) == 0u);
+  BOOST_TEST(total_tasks(plan) == 0u);
   BOOST_TEST(plan.hold_changed);
   BOOST_REQUIRE(paused.long_hold_now().has_value());
   BOOST_TEST(paused.long_hold_now()->source == "x-ratelimit-reset-requests");
@@ -337,8 +331,8 @@ BOOST_AUTO_TEST_CASE(a_429_whose_retry_waits_long_is_news_naming_retry_after) {
   auto opts = small_options();
   opts.retry.max = std::chrono::minutes(5);
   dispatch_core core(opts);
-  const auto id = dispatch_one(core, 4);
-  auto r = outcome(id, providers::outcome_kind::retryable, std::chrono::seconds(60));
+  const auto t = dispatch_one(core, 4);
+  auto r = outcome(t, providers::outcome_kind::retryable, std::chrono::seconds(60));
   r.outcome.http_status = 429;
   actors::result_batch batch;
   batch.results.push_back(std::move(r));
@@ -352,9 +346,9 @@ BOOST_AUTO_TEST_CASE(a_429_whose_retry_waits_long_is_news_naming_retry_after) {
   BOOST_TEST(core.long_hold_now()->source == "Retry-After");
   BOOST_TEST((core.long_hold_now()->until == t0 + std::chrono::seconds(60)));
   // Once the retry is due, nothing holds calls back any more.
-  core.retry_due(id);
+  core.retry_due(t.key);
   const auto due = core.dispatch(t0 + std::chrono::seconds(60));
-  BOOST_TEST(total_tasks(due.batches) == 1u);
+  BOOST_TEST(total_tasks(due) == 1u);
   BOOST_TEST(due.hold_changed);
   BOOST_TEST(!core.long_hold_now().has_value());
 }
@@ -364,10 +358,9 @@ BOOST_AUTO_TEST_CASE(a_5xx_retry_is_no_rate_limit_hold) {
   opts.retry.initial = std::chrono::seconds(60);
   opts.retry.max = std::chrono::seconds(60);
   dispatch_core core(opts);
-  const auto id = dispatch_one(core, 4);
+  const auto t = dispatch_one(core, 4);
   actors::result_batch batch;
-  batch.results.push_back(
-      outcome(id, providers::outcome_kind::retryable, std::chrono::seconds(60)));
+  batch.results.push_back(outcome(t, providers::outcome_kind::retryable, std::chrono::seconds(60)));
   dispatch_core::result_effects effects;
   core.on_results(std::move(batch), t0, effects);
   BOOST_TEST(!core.dispatch(t0).hold_changed);
@@ -381,20 +374,20 @@ BOOST_AUTO_TEST_CASE(a_stop_lets_the_tasks_at_workers_finish_and_drops_the_rest)
   const auto sent = core.dispatch(t0).batches.front().second.tasks;
   BOOST_TEST_REQUIRE(sent.size() == 2u);
   // The first one fails retryably before the stop and waits for its retry.
-  auto effects = feed(core, {outcome(sent[0].task_id, providers::outcome_kind::retryable)});
+  auto effects = feed(core, {outcome(sent[0], providers::outcome_kind::retryable)});
   BOOST_TEST_REQUIRE(effects.retries.size() == 1u);
-  const auto third = core.dispatch(t0).batches.front().second.tasks.front().task_id;
+  const auto third = core.dispatch(t0).batches.front().second.tasks.front();
 
   core.stop();
   BOOST_TEST(!core.admitting());
   BOOST_TEST(core.pending() == 0u);  // the two never sent are dropped
   BOOST_TEST(!core.drained());       // two are still at the worker
-  core.retry_due(sent[0].task_id);   // the retry that was waiting is gone too
+  core.retry_due(sent[0].key);       // the retry that was waiting is gone too
   core.add_calls(calls_for(10, 3));  // calls asked for after the stop are not taken
   BOOST_TEST(core.pending() == 0u);
   BOOST_TEST(core.dispatch(t0).batches.empty());
 
-  effects = feed(core, {outcome(sent[1].task_id, providers::outcome_kind::ok)});
+  effects = feed(core, {outcome(sent[1], providers::outcome_kind::ok)});
   BOOST_TEST(effects.finished.calls.size() == 1u);  // an answer at a worker still counts
   BOOST_TEST(!core.drained());
   effects = feed(core, {outcome(third, providers::outcome_kind::retryable)});
@@ -415,10 +408,8 @@ BOOST_AUTO_TEST_CASE(a_stop_abandons_an_outstanding_read) {
 
 BOOST_AUTO_TEST_SUITE(systematic_failure)
 
-actors::attempt_result unauthorized(std::uint64_t task_id) {
-  actors::attempt_result r;
-  r.task_id = task_id;
-  r.outcome.kind = providers::outcome_kind::final;
+actors::attempt_result unauthorized(const actors::task& t) {
+  auto r = outcome(t, providers::outcome_kind::final);
   r.outcome.http_status = 401;
   r.outcome.error = "HTTP 401: Incorrect API key provided";
   return r;
@@ -431,13 +422,13 @@ BOOST_AUTO_TEST_CASE(first_calls_all_failing_alike_stop_the_core) {
   core.add_worker(2);
   core.add_calls(calls_for(0, 6));
   auto plan = core.dispatch(t0);
-  BOOST_TEST(total_tasks(plan.batches) == 2u);
+  BOOST_TEST(total_tasks(plan) == 2u);
   std::vector<actors::attempt_result> first;
-  for (const auto& t : plan.batches.front().second.tasks) first.push_back(unauthorized(t.task_id));
+  for (const auto& t : plan.batches.front().second.tasks) first.push_back(unauthorized(t));
   BOOST_TEST(!feed(core, first).stopped);
   plan = core.dispatch(t0);
   std::vector<actors::attempt_result> second;
-  for (const auto& t : plan.batches.front().second.tasks) second.push_back(unauthorized(t.task_id));
+  for (const auto& t : plan.batches.front().second.tasks) second.push_back(unauthorized(t));
   const auto effects = feed(core, second);
   BOOST_TEST_REQUIRE(effects.stopped.has_value());
   BOOST_TEST(*effects.stopped ==
@@ -458,17 +449,20 @@ BOOST_AUTO_TEST_CASE(retryable_failures_count_once_retries_are_exhausted) {
   auto opts = small_options();
   opts.abort_after_failures = 1;
   dispatch_core core(opts);
-  const auto id = dispatch_one(core, 1);
-  auto refused = outcome(id, providers::outcome_kind::retryable);
-  refused.outcome.error = "curl: Couldn't connect to server";
-  auto effects = feed(core, {refused});
+  auto t = dispatch_one(core, 1);
+  const auto refused = [](const actors::task& sent) {
+    auto r = outcome(sent, providers::outcome_kind::retryable);
+    r.outcome.error = "curl: Couldn't connect to server";
+    return r;
+  };
+  auto effects = feed(core, {refused(t)});
   BOOST_TEST(!effects.stopped);
   BOOST_TEST(effects.retries.size() == 1u);
-  core.retry_due(id);
+  core.retry_due(t.key);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    core.dispatch(t0);
-    effects = feed(core, {refused});
-    if (!effects.retries.empty()) core.retry_due(id);
+    t = tasks_of(core.dispatch(t0)).front();
+    effects = feed(core, {refused(t)});
+    if (!effects.retries.empty()) core.retry_due(t.key);
   }
   BOOST_TEST_REQUIRE(effects.stopped.has_value());
   BOOST_TEST(*effects.stopped ==
@@ -481,7 +475,7 @@ BOOST_AUTO_TEST_CASE(by_default_the_core_never_halts) {
   core.add_calls(calls_for(0, 8));
   const auto plan = core.dispatch(t0);
   std::vector<actors::attempt_result> all;
-  for (const auto& t : plan.batches.front().second.tasks) all.push_back(unauthorized(t.task_id));
+  for (const auto& t : plan.batches.front().second.tasks) all.push_back(unauthorized(t));
   BOOST_TEST(!feed(core, all).stopped);
   BOOST_TEST(!core.stopped());
 }
