@@ -1,0 +1,13 @@
+#pragma once
+// Packs a message's body as PROTOCOL.md lays it out: every struct is an array of its fields
+// in a fixed order, optional values are nil when absent.
+
+#include <msgpack.hpp>
+
+#include "nodes/wire_messages.hpp"
+
+namespace parallm::nodes {
+
+void write_body(msgpack::packer<msgpack::sbuffer>& pk, const message& m);
+
+}  // namespace parallm::nodes

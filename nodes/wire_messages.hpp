@@ -1,0 +1,174 @@
+#pragma once
+// The bodies of the wire protocol's frames (PROTOCOL.md), one struct per command. They carry
+// the in-process vocabulary (actors/messages.hpp) across processes: a worker sees call
+// profiles and tasks, never a job's graph, and never an API key, only the variable's name.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/job.hpp"
+#include "nodes/protocol.hpp"
+#include "providers/call_outcome.hpp"
+#include "providers/rate_headers.hpp"
+
+namespace parallm::nodes {
+
+// A task's identity across retries, worker deaths and coordinator restarts: epoch is the
+// coordinator process's, so counters of a restarted coordinator never match old results.
+struct task_key {
+  std::uint64_t epoch = 0;
+  std::uint64_t batch = 0;
+  std::uint64_t counter = 0;
+  bool operator==(const task_key&) const = default;
+};
+
+struct worker_hello {
+  std::string name;
+  std::string host;
+  std::uint32_t capacity = 0;  // tasks it runs at once: its initial credit
+};
+
+struct client_hello {
+  std::string client_id;  // chosen by the client, kept across its reconnections
+  std::string host;
+};
+
+struct welcome {
+  std::uint64_t epoch = 0;
+  std::uint32_t heartbeat_ms = 0;
+  std::uint32_t liveness_ms = 0;  // silence after which a peer is taken for dead
+};
+
+struct heartbeat {
+  std::uint64_t epoch = 0;  // the sender's view of the coordinator's epoch; 0 before welcome
+};
+
+struct credit {
+  std::uint64_t batch = 0;  // the client's batch for item credit; 0 for a worker's task credit
+  std::uint32_t count = 0;
+};
+
+// Everything a worker needs to make one kind of call of a batch.
+struct call_profile {
+  config::provider_spec endpoint;
+  std::optional<double> temperature;
+  std::optional<int> max_tokens;
+  nlohmann::json params = nlohmann::json::object();  // the node's extra request fields
+  bool passthrough = false;                          // OpenAI Batch lines: the prompt is the body
+  std::uint32_t timeout_ms = 60000;
+};
+
+struct batch_profiles {
+  std::uint64_t batch = 0;  // the coordinator's batch, as in task_key
+  std::vector<call_profile> profiles;
+};
+
+struct wire_task {
+  task_key key;
+  std::uint32_t attempt = 1;
+  std::uint32_t profile = 0;  // index into the batch's profiles
+  std::uint32_t element = 0;
+  std::string prompt;
+  std::string system;
+  std::uint32_t count = 1;
+};
+
+struct task_frame {
+  std::vector<wire_task> tasks;
+};
+
+struct wire_result {
+  task_key key;
+  std::uint32_t attempt = 1;
+  providers::call_outcome outcome;
+  double latency_ms = 0;
+  providers::rate_headers rate;
+};
+
+struct result_frame {
+  std::vector<wire_result> results;
+};
+
+struct submit {
+  std::uint64_t batch = 0;  // chosen by the client, unique among its batches
+  std::string job_path;     // for messages only: the job is job_text
+  std::string job_text;
+};
+
+struct input_line {
+  std::uint64_t seq = 0;   // admitted items 0, 1, 2, ... of the batch
+  std::uint64_t line = 0;  // in the input file, for messages
+  std::string text;
+};
+
+struct item_frame {
+  std::uint64_t batch = 0;
+  std::vector<input_line> items;
+  bool end_of_input = false;
+  std::uint64_t skipped = 0;  // lines the client's --resume found already written
+};
+
+struct item_line {
+  std::uint64_t seq = 0;
+  std::string text;  // the output line, JSON, without its newline
+};
+
+struct line_frame {
+  std::uint64_t batch = 0;
+  std::vector<item_line> lines;
+};
+
+struct batch_done {
+  std::uint64_t batch = 0;
+  std::uint64_t ok = 0;
+  std::uint64_t failed = 0;
+  std::string error;  // why the batch stopped early; empty when every item was written
+};
+
+struct status_request {};
+
+struct worker_status {
+  std::string name;
+  std::string host;
+  std::uint32_t capacity = 0;
+  std::uint32_t in_flight = 0;
+  std::uint64_t done = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t heartbeat_age_ms = 0;
+};
+
+struct batch_status {
+  std::string client_id;
+  std::string job;
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;  // 0 until the client's input ended
+  double rate = 0;          // items per second
+};
+
+struct status_reply {
+  std::vector<worker_status> workers;
+  std::vector<batch_status> batches;
+};
+
+struct refusal {
+  command refused = command::worker_hello;
+  std::uint64_t batch = 0;  // the batch it concerns, 0 for none
+  std::string reason;
+};
+
+// One alternative per command, in the order of nodes::command.
+using message = std::variant<worker_hello, client_hello, welcome, heartbeat, credit, batch_profiles,
+                             task_frame, result_frame, submit, item_frame, line_frame, batch_done,
+                             status_request, status_reply, refusal>;
+static_assert(std::variant_size_v<message> == command_count);
+
+inline command command_of(const message& m) {
+  return static_cast<command>(m.index());
+}
+
+}  // namespace parallm::nodes
