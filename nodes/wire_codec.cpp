@@ -41,15 +41,6 @@ decode_result read_frame(const msgpack::object& root) {
 
 }  // namespace
 
-std::string_view to_string(command c) {
-  static constexpr std::array<std::string_view, command_count> names{
-      "worker_hello",   "client_hello", "welcome",        "heartbeat",    "credit",
-      "batch_profiles", "tasks",        "results",        "submit",       "items",
-      "item_lines",     "batch_done",   "status_request", "status_reply", "refusal"};
-  const auto i = static_cast<std::size_t>(c);
-  return i < names.size() ? names[i] : "unknown";
-}
-
 std::string_view to_string(decode_error e) {
   static constexpr std::array<std::string_view, decode_error_count> names{
       "too_large", "malformed", "unknown_version", "unknown_command", "wrong_shape"};
