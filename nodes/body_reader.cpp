@@ -195,8 +195,8 @@ bool read(const object& o, call_profile& out) {
 }
 
 bool read(const object& o, wire_task& out) {
-  return read_fields(o, out.key, out.attempt, out.profile, out.element, out.prompt, out.system,
-                     out.count);
+  return read_fields(o, out.key, out.attempt, out.generation, out.profile, out.element, out.prompt,
+                     out.system, out.count);
 }
 
 bool read(const object& o, providers::call_outcome& out) {
@@ -218,7 +218,8 @@ bool read(const object& o, providers::rate_headers& out) {
 }
 
 bool read(const object& o, wire_result& out) {
-  return read_fields(o, out.key, out.attempt, out.outcome, out.latency_ms, out.rate);
+  return read_fields(o, out.key, out.attempt, out.generation, out.outcome, out.latency_ms,
+                     out.rate);
 }
 
 bool read(const object& o, input_line& out) {

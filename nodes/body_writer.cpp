@@ -96,7 +96,8 @@ void write(packer& pk, const call_profile& v) {
 }
 
 void write(packer& pk, const wire_task& v) {
-  write_fields(pk, v.key, v.attempt, v.profile, v.element, v.prompt, v.system, v.count);
+  write_fields(pk, v.key, v.attempt, v.generation, v.profile, v.element, v.prompt, v.system,
+               v.count);
 }
 
 void write(packer& pk, const providers::call_outcome& v) {
@@ -110,7 +111,7 @@ void write(packer& pk, const providers::rate_headers& v) {
 }
 
 void write(packer& pk, const wire_result& v) {
-  write_fields(pk, v.key, v.attempt, v.outcome, v.latency_ms, v.rate);
+  write_fields(pk, v.key, v.attempt, v.generation, v.outcome, v.latency_ms, v.rate);
 }
 
 void write(packer& pk, const input_line& v) {

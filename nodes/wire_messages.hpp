@@ -18,8 +18,9 @@
 
 namespace parallm::nodes {
 
-// A task's identity across retries, worker deaths and coordinator restarts: epoch is the
-// coordinator process's, so counters of a restarted coordinator never match old results.
+// A task's identity across retries, worker deaths and coordinator restarts, as
+// actors::task_key: epoch is drawn per coordinator start, so counters of a restarted
+// coordinator never match old results.
 struct task_key {
   std::uint64_t epoch = 0;
   std::uint64_t batch = 0;
@@ -71,7 +72,8 @@ struct batch_profiles {
 struct wire_task {
   task_key key;
   std::uint32_t attempt = 1;
-  std::uint32_t profile = 0;  // index into the batch's profiles
+  std::uint32_t generation = 0;  // bumped when the task is taken back from a lost worker
+  std::uint32_t profile = 0;     // index into the batch's profiles
   std::uint32_t element = 0;
   std::string prompt;
   std::string system;
@@ -84,7 +86,8 @@ struct task_frame {
 
 struct wire_result {
   task_key key;
-  std::uint32_t attempt = 1;
+  std::uint32_t attempt = 1;  // key, attempt and generation echo the task's
+  std::uint32_t generation = 0;
   providers::call_outcome outcome;
   double latency_ms = 0;
   providers::rate_headers rate;

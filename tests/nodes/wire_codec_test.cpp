@@ -55,6 +55,7 @@ BOOST_AUTO_TEST_CASE(a_result_keeps_every_field) {
   const auto& got = std::get<result_frame>(r.value()).results.at(0);
   BOOST_TEST((got.key == task_key{7, 3, 1234}));
   BOOST_TEST(got.attempt == 2u);
+  BOOST_TEST(got.generation == 1u);
   BOOST_TEST((got.outcome.kind == providers::outcome_kind::retryable));
   BOOST_TEST(got.outcome.more_texts == std::vector<std::string>({"second", "third"}));
   BOOST_TEST(got.outcome.finish_reason == "length");

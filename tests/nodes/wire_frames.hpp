@@ -47,6 +47,7 @@ inline wire_result sample_result() {
   wire_result r;
   r.key = {7, 3, 1234};
   r.attempt = 2;
+  r.generation = 1;
   r.outcome.kind = providers::outcome_kind::retryable;
   r.outcome.text = "a completion";
   r.outcome.more_texts = {"second", "third"};
@@ -75,8 +76,8 @@ inline std::vector<message> samples() {
       heartbeat{7},
       credit{5, 64},
       batch_profiles{3, {sample_profile(), call_profile{}}},
-      task_frame{{wire_task{{7, 3, 1}, 1, 0, 2, "Say hi to {{name}}", "Be brief", 3},
-                  wire_task{{7, 3, 2}, 4, 1, 0, "", "", 1}}},
+      task_frame{{wire_task{{7, 3, 1}, 1, 2, 0, 2, "Say hi to {{name}}", "Be brief", 3},
+                  wire_task{{7, 3, 2}, 4, 0, 1, 0, "", "", 1}}},
       result_frame{{sample_result(), wire_result{}}},
       submit{5, "jobs/joke.yaml", "version: 1\nname: joke\n"},
       item_frame{5, {input_line{0, 1, R"({"id":1})"}, input_line{1, 3, R"({"id":2})"}}, true, 9},

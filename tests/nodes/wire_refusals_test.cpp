@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(too_many_values_in_all_is_too_large) {
   wire_limits small;
   small.max_values = 1000;
   task_frame tasks;
-  tasks.tasks.resize(200);  // 200 tasks of 7 fields and a 3-field key: ~2000 values
+  tasks.tasks.resize(200);  // 200 tasks of 8 fields and a 3-field key: ~2200 values
   BOOST_TEST((error_of(encode(tasks), small) == decode_error::too_large));
 }
 
