@@ -1,5 +1,7 @@
 #include "nodes/body_reader.hpp"
 
+#include "nodes/rate_header_names.hpp"
+
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -120,19 +122,13 @@ bool read(const object& o, command& out) {
   return read_enum_as(o, static_cast<command>(command_count - 1), out);
 }
 
-// rate_headers names the headers it read with views of static strings: a name from the wire
-// must be one of them.
-bool read_header_name(const object& o, std::string_view& out,
-                      std::initializer_list<std::string_view> known) {
-  if (o.type != type::STR) return false;
-  const std::string_view name(o.via.str.ptr, o.via.str.size);
-  for (auto k : known) {
-    if (k == name) {
-      out = k;
-      return true;
-    }
-  }
-  return false;
+template <std::size_t N>
+bool read_header_name(const object& o, const std::array<std::string_view, N>& names,
+                      std::string_view& out) {
+  std::uint32_t index = 0;
+  if (!read(o, index) || index >= N) return false;
+  out = names[index];
+  return true;
 }
 
 bool read(const object& o, task_key& out);
@@ -210,11 +206,8 @@ bool read(const object& o, providers::rate_headers& out) {
   return read(f[0], out.limit_requests) && read(f[1], out.remaining_requests) &&
          read(f[2], out.reset_requests) && read(f[3], out.limit_tokens) &&
          read(f[4], out.remaining_tokens) && read(f[5], out.reset_tokens) &&
-         read_header_name(f[6], out.reset_requests_header,
-                          {"x-ratelimit-reset-requests", "anthropic-ratelimit-requests-reset"}) &&
-         read_header_name(f[7], out.reset_tokens_header,
-                          {"x-ratelimit-reset-tokens", "anthropic-ratelimit-tokens-reset",
-                           "anthropic-ratelimit-input-tokens-reset"});
+         read_header_name(f[6], requests_reset_headers, out.reset_requests_header) &&
+         read_header_name(f[7], tokens_reset_headers, out.reset_tokens_header);
 }
 
 bool read(const object& o, wire_result& out) {

@@ -1,5 +1,7 @@
 #include "nodes/body_writer.hpp"
 
+#include "nodes/rate_header_names.hpp"
+
 #include <chrono>
 #include <string_view>
 #include <type_traits>
@@ -107,7 +109,9 @@ void write(packer& pk, const providers::call_outcome& v) {
 
 void write(packer& pk, const providers::rate_headers& v) {
   write_fields(pk, v.limit_requests, v.remaining_requests, v.reset_requests, v.limit_tokens,
-               v.remaining_tokens, v.reset_tokens, v.reset_requests_header, v.reset_tokens_header);
+               v.remaining_tokens, v.reset_tokens,
+               header_index(requests_reset_headers, v.reset_requests_header),
+               header_index(tokens_reset_headers, v.reset_tokens_header));
 }
 
 void write(packer& pk, const wire_result& v) {

@@ -1,7 +1,11 @@
 #define BOOST_TEST_MODULE wire_codec
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <random>
+#include <utility>
+
+#include "providers/rate_headers.hpp"
 
 #include "wire_frames.hpp"
 
@@ -68,6 +72,26 @@ BOOST_AUTO_TEST_CASE(a_result_keeps_every_field) {
   BOOST_TEST(got.rate.reset_requests.value().count() == 6000);
   BOOST_TEST(got.rate.reset_requests_header == "anthropic-ratelimit-requests-reset");
   BOOST_TEST(got.rate.reset_tokens_header == "anthropic-ratelimit-input-tokens-reset");
+}
+
+// Every reset header providers::read_rate_headers can name survives the wire.
+BOOST_AUTO_TEST_CASE(rate_header_names_come_back_as_read) {
+  const std::vector<std::vector<std::pair<std::string, std::string>>> answers{
+      {{"x-ratelimit-reset-requests", "1s"}, {"x-ratelimit-reset-tokens", "2s"}},
+      {{"anthropic-ratelimit-requests-reset", "2030-01-01T00:00:00Z"},
+       {"anthropic-ratelimit-tokens-reset", "2030-01-01T00:00:00Z"}},
+      {{"anthropic-ratelimit-input-tokens-reset", "2030-01-01T00:00:00Z"}},
+  };
+  for (const auto& headers : answers) {
+    wire_result sent;
+    sent.rate = providers::read_rate_headers(headers, std::chrono::system_clock::now());
+    BOOST_TEST_REQUIRE(!sent.rate.empty());
+    const auto r = decode(encode(result_frame{{sent}}));
+    BOOST_TEST_REQUIRE(r.has_value());
+    const auto& got = std::get<result_frame>(r.value()).results.at(0).rate;
+    BOOST_TEST(got.reset_requests_header == sent.rate.reset_requests_header);
+    BOOST_TEST(got.reset_tokens_header == sent.rate.reset_tokens_header);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(names_cover_every_command_and_error) {
