@@ -1,8 +1,10 @@
 #include "actors/coordinator.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -14,11 +16,16 @@
 namespace parallm::actors {
 namespace {
 
+// The reclaim timer is the coordinator's own business, not part of its interface.
+using coordinator_impl = coordinator_actor::extend<caf::reacts_to<reclaim_atom>>;
+
 struct coordinator_state {
   std::optional<dispatch_core> core;  // set when the actor starts
   reader_actor reader;
   reducer_actor reducer;
-  std::vector<worker_actor> workers;
+  std::unordered_map<dispatch_core::worker_id, worker_actor> workers;
+  dispatch_core::clock::duration task_deadline{};
+  bool reclaim_armed = false;
   std::uint64_t admitted = 0;
   bool end_sent = false;
   bool drained_sent = false;
@@ -29,7 +36,7 @@ struct coordinator_state {
   static inline const char* name = "parallm.coordinator";
 };
 
-using self_pointer = coordinator_actor::stateful_pointer<coordinator_state>;
+using self_pointer = coordinator_impl::stateful_pointer<coordinator_state>;
 
 // Tells the reducer, which owns stderr, what holds calls back for long, or that nothing does.
 void tell_hold(self_pointer self, dispatch_core::clock::time_point now) {
@@ -50,6 +57,20 @@ void report_drained(self_pointer self) {
   self->send(st.reducer, drained_atom::value);
 }
 
+// While tasks are at workers and they have a deadline, look for overdue ones once a second
+// (or once per deadline, if shorter): a lost task is redone within that of its deadline.
+void arm_reclaim(self_pointer self) {
+  auto& st = self->state;
+  if (st.reclaim_armed || st.task_deadline <= dispatch_core::clock::duration::zero() ||
+      st.core->at_workers() == 0) {
+    return;
+  }
+  st.reclaim_armed = true;
+  const auto every = std::min<std::chrono::microseconds>(
+      std::chrono::ceil<std::chrono::microseconds>(st.task_deadline), std::chrono::seconds(1));
+  self->delayed_send(self, every, reclaim_atom::value);
+}
+
 void send_tasks(self_pointer self) {
   auto& st = self->state;
   st.fault.tick();
@@ -58,8 +79,9 @@ void send_tasks(self_pointer self) {
   auto plan = st.core->dispatch(now);
   if (plan.hold_changed) tell_hold(self, now);
   for (auto& [worker, batch] : plan.batches) {
-    self->send(st.workers[worker], tasks_atom::value, std::move(batch));
+    self->send(st.workers.at(worker), tasks_atom::value, std::move(batch));
   }
+  arm_reclaim(self);
   // One timer at a time, for the earliest moment a held-back call may go.
   if (plan.wake_at && (!st.wake_armed || *plan.wake_at < *st.wake_armed)) {
     st.wake_armed = plan.wake_at;
@@ -105,9 +127,9 @@ void request_items(self_pointer self) {
           });
 }
 
-coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
-                                                      coordinator_options options,
-                                                      reader_actor reader, reducer_actor reducer) {
+coordinator_impl::behavior_type coordinator_behavior(self_pointer self, coordinator_options options,
+                                                     reader_actor reader, reducer_actor reducer) {
+  self->state.task_deadline = options.task_deadline;
   self->state.core.emplace(options);
   report_exceptions(self);
   self->state.reader = std::move(reader);
@@ -116,8 +138,8 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
   request_items(self);
   return {
       [=](join_atom, worker_actor worker, std::uint32_t capacity) {
-        self->state.workers.push_back(std::move(worker));
-        self->state.core->add_worker(capacity);
+        const auto id = self->state.core->add_worker(capacity);
+        self->state.workers.emplace(id, std::move(worker));
         send_tasks(self);
       },
       [=](calls_atom, call_batch& batch) {
@@ -144,6 +166,11 @@ coordinator_actor::behavior_type coordinator_behavior(self_pointer self,
         // Forget the armed time even if this tick came early: send_tasks arms a new one if
         // calls are still held back, so a held-back call can never be left without a timer.
         self->state.wake_armed.reset();
+        send_tasks(self);
+      },
+      [=](reclaim_atom) {
+        self->state.reclaim_armed = false;
+        self->state.core->reclaim_overdue(dispatch_core::clock::now());
         send_tasks(self);
       },
       [=](released_atom, std::uint64_t n) {

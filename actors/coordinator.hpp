@@ -2,6 +2,8 @@
 // Coordinator: admits items from the reader under a bounded window, turns the calls the
 // reducer asks for into tasks, dispatches them to workers under per-worker credit, and
 // retries retryable failures with backoff before handing final results to the reducer.
+// Workers are known by the ids dispatch_core gives them. With a task deadline set, a timer
+// runs while tasks are at workers and takes back the overdue ones, to be redone.
 
 #include <cstdint>
 

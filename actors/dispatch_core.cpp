@@ -41,15 +41,75 @@ void dispatch_core::stop() {
   std::erase_if(tasks_, [](const auto& entry) { return !entry.second.at_worker; });
 }
 
-std::size_t dispatch_core::add_worker(std::uint32_t capacity) {
-  workers_.push_back({capacity, capacity});
-  return workers_.size() - 1;
+dispatch_core::worker_id dispatch_core::add_worker(std::uint32_t capacity) {
+  const auto id = next_worker_id_++;
+  workers_.push_back({id, capacity, capacity});
+  return id;
+}
+
+std::size_t dispatch_core::worker_index(worker_id id) const {
+  const auto it = std::lower_bound(workers_.begin(), workers_.end(), id,
+                                   [](const worker_slot& w, worker_id v) { return w.id < v; });
+  return it != workers_.end() && it->id == id ? static_cast<std::size_t>(it - workers_.begin())
+                                              : workers_.size();
+}
+
+std::optional<std::uint32_t> dispatch_core::credit(worker_id id) const {
+  const auto index = worker_index(id);
+  if (index == workers_.size()) return std::nullopt;
+  return workers_[index].credit;
+}
+
+// A removed worker's slots are gone with it.
+void dispatch_core::give_back_slot(worker_id id) {
+  --at_workers_;
+  const auto index = worker_index(id);
+  if (index == workers_.size()) return;
+  auto& slot = workers_[index];
+  slot.credit = std::min(slot.capacity, slot.credit + 1);
+}
+
+template <class Lost>
+std::size_t dispatch_core::take_back(Lost lost) {
+  std::vector<std::uint64_t> keys;
+  for (const auto& [key, record] : tasks_) {
+    if (record.at_worker && lost(record)) keys.push_back(key);
+  }
+  std::sort(keys.begin(), keys.end());
+  // The newest first to the front, so that the oldest ends up leading its queue.
+  for (auto k = keys.rbegin(); k != keys.rend(); ++k) {
+    const auto it = tasks_.find(*k);
+    auto& record = it->second;
+    record.at_worker = false;
+    ++record.generation;
+    give_back_slot(record.worker);
+    if (dispatch_stopped_) {
+      tasks_.erase(it);
+    } else {
+      endpoints_[record.endpoint].pending.push_front(*k);
+    }
+  }
+  return keys.size();
+}
+
+std::size_t dispatch_core::remove_worker(worker_id id) {
+  const auto index = worker_index(id);
+  if (index == workers_.size()) return 0;
+  workers_.erase(workers_.begin() + static_cast<std::ptrdiff_t>(index));
+  if (index < next_worker_) --next_worker_;
+  if (next_worker_ >= workers_.size()) next_worker_ = 0;
+  return take_back([id](const task_record& r) { return r.worker == id; });
+}
+
+std::size_t dispatch_core::reclaim_overdue(clock::time_point now) {
+  if (options_.task_deadline <= clock::duration::zero() || at_workers_ == 0) return 0;
+  return take_back([now](const task_record& r) { return r.deadline < now; });
 }
 
 void dispatch_core::add_calls(call_batch&& batch) {
   if (dispatch_stopped_) return;
   for (auto& c : batch.calls) {
-    const task_key id{options_.epoch, options_.batch, next_counter_++};
+    const auto id = next_counter_++;
     const auto node = c.call.node;
     task_record record{c.seq, std::move(c.call)};
     if (node < options_.node_endpoint.size()) {
@@ -70,10 +130,10 @@ std::size_t dispatch_core::pending() const {
   return n;
 }
 
-std::deque<task_key> dispatch_core::release(std::size_t room, clock::time_point now,
-                                            std::optional<clock::time_point>& wake_at,
-                                            std::optional<long_hold>& longest) {
-  std::deque<task_key> ready;
+std::deque<std::uint64_t> dispatch_core::release(std::size_t room, clock::time_point now,
+                                                 std::optional<clock::time_point>& wake_at,
+                                                 std::optional<long_hold>& longest) {
+  std::deque<std::uint64_t> ready;
   // Endpoints take turns, so a slow (rate-limited) one does not starve the others.
   for (std::size_t turn = 0; turn < endpoints_.size() && ready.size() < room; ++turn) {
     auto& e = endpoints_[(next_endpoint_ + turn) % endpoints_.size()];
@@ -123,21 +183,30 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
       continue;
     }
     idle_rounds = 0;
-    auto it = std::find_if(out.begin(), out.end(), [w](const auto& p) { return p.first == w; });
-    if (it == out.end()) it = out.insert(out.end(), {w, task_batch{}});
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == slot.id; });
+    if (it == out.end()) it = out.insert(out.end(), {slot.id, task_batch{}});
     const auto fair_share = std::max<std::size_t>(1, ready.size() / workers_.size());
     const auto n = std::min<std::size_t>({slot.credit, ready.size(), fair_share});
     for (std::size_t i = 0; i < n; ++i) {
       const auto id = ready.front();
       ready.pop_front();
       auto& record = tasks_.at(id);
-      record.worker = w;
+      record.worker = slot.id;
       record.sent_at = now;
+      record.deadline = now + options_.task_deadline;
       record.at_worker = true;
-      it->second.tasks.push_back(task{id, record.attempt, 0, record.call.node, record.call.element,
-                                      record.call.prompt, record.call.system, record.call.count});
+      it->second.tasks.push_back(task{{options_.epoch, options_.batch, id},
+                                      record.attempt,
+                                      record.generation,
+                                      record.call.node,
+                                      record.call.element,
+                                      record.call.prompt,
+                                      record.call.system,
+                                      record.call.count});
     }
     slot.credit -= static_cast<std::uint32_t>(n);
+    at_workers_ += n;
   }
   return plan;
 }
@@ -183,21 +252,24 @@ void dispatch_core::report_to_limiter(const task_record& record, const attempt_r
 
 void dispatch_core::on_results(result_batch&& batch, clock::time_point now, result_effects& out) {
   for (auto& r : batch.results) {
-    auto it = tasks_.find(r.key);
-    if (it == tasks_.end()) {
-      ++(is_ours(r.key) ? stale_results_ : unknown_results_);
+    if (!is_ours(r.key)) {
+      ++unknown_results_;
+      continue;
+    }
+    auto it = tasks_.find(r.key.counter);
+    if (it == tasks_.end()) {  // finished, or dropped by a stop
+      ++stale_results_;
       continue;
     }
     auto& record = it->second;
-    // A late answer to an attempt since retried: the task is waiting for its retry, or the
-    // retry is at a worker and this is not its answer.
-    if (!record.at_worker || r.attempt != record.attempt) {
+    // A late answer to an attempt since retried or taken back: the task waits for its retry
+    // or in a queue, or its redo is at a worker and this is not that one's answer.
+    if (!record.at_worker || r.attempt != record.attempt || r.generation != record.generation) {
       ++stale_results_;
       continue;
     }
     record.at_worker = false;
-    auto& slot = workers_[record.worker];
-    slot.credit = std::min(slot.capacity, slot.credit + 1);
+    give_back_slot(record.worker);
     report_to_limiter(record, r, now);
     if (r.outcome.http_status == 429) ++record.rate_limited;
     if (r.outcome.kind == providers::outcome_kind::retryable && dispatch_stopped_) {
@@ -248,8 +320,9 @@ void dispatch_core::finish(task_record& record, attempt_result& result, result_e
 }
 
 void dispatch_core::retry_due(const task_key& key) {
-  const auto it = tasks_.find(key);
-  if (it != tasks_.end()) endpoints_[it->second.endpoint].pending.push_back(key);
+  if (!is_ours(key)) return;
+  const auto it = tasks_.find(key.counter);
+  if (it != tasks_.end()) endpoints_[it->second.endpoint].pending.push_back(key.counter);
 }
 
 }  // namespace parallm::actors

@@ -1,13 +1,13 @@
 #pragma once
 // The coordinator's bookkeeping without the actor: the admission window, the queues of calls
-// waiting for a worker (one per provider endpoint, each behind its rate limiter), per-worker
-// credit, the in-flight task table and the retry decision.
+// waiting for a worker (one per provider endpoint, each behind its rate limiter), the workers
+// that come and go with their credit, the in-flight task table with each task's deadline, and
+// the retry decision.
 // The coordinator actor only routes messages to it, so all of this is unit-testable.
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <optional>
 #include <random>
 #include <string>
@@ -26,6 +26,8 @@ namespace parallm::actors {
 class dispatch_core {
  public:
   using clock = std::chrono::steady_clock;
+  // Never reused, so a worker that joins after another left cannot be taken for it.
+  using worker_id = std::uint64_t;
 
   struct options {
     std::uint64_t window = 4096;
@@ -43,6 +45,10 @@ class dispatch_core {
     std::vector<std::optional<int>> node_max_tokens;  // for the token estimate of a call
     // A rate limit holding calls back longer than this is told to the user.
     clock::duration long_hold_after = std::chrono::seconds{10};
+    // How long a task may stay at a worker before it counts as lost from it: the call's
+    // timeout plus a grace for the way there and back. Zero: never (`parallm run`, whose
+    // workers live in its process; one that dies ends the run).
+    clock::duration task_deadline{};
     // Stop when the first N settled calls all failed alike (providers/failure_watch.hpp);
     // 0 = never.
     int abort_after_failures = 0;
@@ -56,7 +62,7 @@ class dispatch_core {
   };
 
   struct dispatch_plan {
-    std::vector<std::pair<std::size_t, task_batch>> batches;  // (worker index, its batch)
+    std::vector<std::pair<worker_id, task_batch>> batches;
     std::optional<clock::time_point> wake_at;  // a rate limit holds calls back until then
     bool hold_changed = false;                 // long_hold_now() is news to the user
   };
@@ -97,8 +103,30 @@ class dispatch_core {
   bool request_outstanding() const { return requested_ != 0; }
   std::uint64_t in_window() const { return in_window_; }
 
-  // -- workers and calls -----------------------------------------------------------------
-  std::size_t add_worker(std::uint32_t capacity);
+  // -- workers -------------------------------------------------------------------------
+  // A worker that takes up to `capacity` tasks at a time; it gets work at the next dispatch.
+  worker_id add_worker(std::uint32_t capacity);
+  // The worker left or is presumed dead: it gets nothing more, and its tasks are taken back
+  // (below). Returns how many; 0 for a worker that is not here.
+  std::size_t remove_worker(worker_id id);
+  // Takes back every task at a worker past task_deadline, as lost from that worker, which
+  // gets its slot back (a slow worker stays; a silent one stays until it is removed).
+  std::size_t reclaim_overdue(clock::time_point now);
+  // A task taken back goes to the front of its endpoint's queue (those taken back together
+  // oldest first, ahead of any taken back before) with the same attempt: a lost attempt is
+  // not charged to max_retries, and a redone call asks the endpoint exactly what the lost one
+  // did. Its generation (task::generation) is bumped instead, so the answer the worker may
+  // still send is stale, even when the redo went to that same worker. The lost attempt's
+  // rate-limit charge stays: it may have reached the endpoint, whose own window counts it,
+  // and a refund could take the endpoint over its limit; the redo is charged as the new
+  // request it is. After a stop, tasks taken back are dropped like the queued ones: their
+  // items are left for --resume.
+
+  // Free slots of a worker; nullopt for one that is not here.
+  std::optional<std::uint32_t> credit(worker_id id) const;
+  std::size_t workers() const { return workers_.size(); }
+
+  // -- calls -----------------------------------------------------------------------------
   void add_calls(call_batch&& batch);
   // Hands pending tasks to workers with free credit, as far as the rate limits allow.
   dispatch_plan dispatch(clock::time_point now);
@@ -109,7 +137,8 @@ class dispatch_core {
   void retry_due(const task_key& key);
 
   std::size_t pending() const;
-  std::size_t in_flight() const { return tasks_.size(); }
+  std::size_t in_flight() const { return tasks_.size(); }  // queued, waiting or at a worker
+  std::size_t at_workers() const { return at_workers_; }
   // The long hold the last dispatch found, if any: the latest over all endpoints.
   const std::optional<long_hold>& long_hold_now() const { return hold_; }
   std::uint64_t stale_results() const { return stale_results_; }
@@ -121,27 +150,23 @@ class dispatch_core {
     flow::call_request call;
     std::uint32_t attempt = 1;
     std::uint32_t rate_limited = 0;  // attempts answered 429
-    std::size_t worker = 0;
+    std::uint32_t generation = 0;
+    worker_id worker = 0;
     std::uint32_t endpoint = 0;
     std::uint64_t estimated_tokens = 0;
     clock::time_point sent_at{};
+    clock::time_point deadline{};
     bool at_worker = false;
   };
   struct endpoint {
     providers::rate_limiter limiter;
-    std::deque<task_key> pending;  // tasks ready to dispatch, oldest first
+    std::deque<std::uint64_t> pending;  // counters of tasks ready to dispatch, oldest first
     // The latest a 429's retry waits until, and what set that wait: calls held back too.
     clock::time_point retry_hold_until{};
     std::string_view retry_hold_source;
   };
-  struct key_hash {
-    std::size_t operator()(const task_key& k) const noexcept {
-      // Within a core only the counter varies; the rest keeps foreign keys apart.
-      return std::hash<std::uint64_t>{}(k.counter ^ (k.epoch * 0x9e3779b97f4a7c15ULL) ^
-                                        (k.batch * 0xc2b2ae3d27d4eb4fULL));
-    }
-  };
   struct worker_slot {
+    worker_id id = 0;
     std::uint32_t capacity = 0;
     std::uint32_t credit = 0;
   };
@@ -150,13 +175,18 @@ class dispatch_core {
     return key.epoch == options_.epoch && key.batch == options_.batch && key.counter != 0 &&
            key.counter < next_counter_;
   }
+  std::size_t worker_index(worker_id id) const;  // workers_.size() when it is not here
+  void give_back_slot(worker_id id);
+  // Takes back the tasks at workers that `lost` picks (see reclaim_overdue).
+  template <class Lost>
+  std::size_t take_back(Lost lost);
   void finish(task_record& record, attempt_result& result, result_effects& out);
   void report_to_limiter(const task_record& record, const attempt_result& result,
                          clock::time_point now);
   // Takes up to `room` tasks the rate limits let go now, oldest first per endpoint.
-  std::deque<task_key> release(std::size_t room, clock::time_point now,
-                               std::optional<clock::time_point>& wake_at,
-                               std::optional<long_hold>& longest);
+  std::deque<std::uint64_t> release(std::size_t room, clock::time_point now,
+                                    std::optional<clock::time_point>& wake_at,
+                                    std::optional<long_hold>& longest);
   void hold_for_retry(endpoint& e, std::optional<std::chrono::milliseconds> retry_after,
                       std::chrono::milliseconds delay, clock::time_point now);
   // Keeps what the user was told of in step with what holds now; true when that changed.
@@ -171,11 +201,14 @@ class dispatch_core {
   bool dispatch_stopped_ = false;
   providers::failure_watch failures_;
   std::uint64_t next_counter_ = 1;
-  std::vector<worker_slot> workers_;
-  std::size_t next_worker_ = 0;
+  std::vector<worker_slot> workers_;  // ordered by id
+  worker_id next_worker_id_ = 1;
+  std::size_t next_worker_ = 0;  // index into workers_: whose turn it is
+  std::size_t at_workers_ = 0;
   std::vector<endpoint> endpoints_;
   std::size_t next_endpoint_ = 0;
-  std::unordered_map<task_key, task_record, key_hash> tasks_;
+  // By counter: a core serves one epoch and batch, which on_results checks first.
+  std::unordered_map<std::uint64_t, task_record> tasks_;
   std::optional<long_hold> hold_;
   std::uint64_t stale_results_ = 0;
   std::uint64_t unknown_results_ = 0;

@@ -39,6 +39,8 @@ using held_atom = caf::atom_constant<caf::atom("held")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using drained_atom = caf::atom_constant<caf::atom("drained")>;
 using abort_atom = caf::atom_constant<caf::atom("abort")>;
+// The coordinator's own timer while tasks are at workers: take back the overdue ones.
+using reclaim_atom = caf::atom_constant<caf::atom("reclaim")>;
 
 // An input line as admitted into the run. seq numbers admitted items 0, 1, 2, ... in input
 // order; an item with an error is written out as failed without running.
