@@ -5,7 +5,9 @@
 //                      │  ▲   ▲                │
 //               admit/ │  │   └───results──────┘
 //             finished ▼  │ calls/released
-//                      reducer ──▶ output lines
+//                      reducer ──▶ line sink
+//                         │
+//                         └──run_end──▶ whoever waits for the run
 
 #include <cstdint>
 #include <string>
@@ -29,6 +31,10 @@ using reader_actor = caf::typed_actor<caf::replies_to<want_atom, std::uint64_t>:
 // What the reducer needs from the coordinator: calls to dispatch, window slots to free.
 using dispatcher_actor = caf::typed_actor<caf::reacts_to<calls_atom, call_batch>,
                                           caf::reacts_to<released_atom, std::uint64_t>>;
+
+// Where the end of a run is reported: the reducer's run_report, or the run watch's when the
+// reducer itself died. The first one is the run's outcome.
+using run_end_actor = caf::typed_actor<caf::reacts_to<run_end_atom, run_report>>;
 
 // drained: after a stop, the last result came back; abort: an actor of the run died.
 using reducer_actor = caf::typed_actor<

@@ -5,6 +5,7 @@
 // encoded by nodes/ with msgpack), so the structs are allowed as unsafe message types
 // instead of being made CAF-serializable: that keeps nlohmann::json and shared graphs in them.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include <caf/atom.hpp>
 #include <nlohmann/json.hpp>
 
+#include "batch/run_stats.hpp"
 #include "flow/call.hpp"
 #include "providers/call_outcome.hpp"
 #include "providers/rate_headers.hpp"
@@ -41,6 +43,8 @@ using drained_atom = caf::atom_constant<caf::atom("drained")>;
 using abort_atom = caf::atom_constant<caf::atom("abort")>;
 // The coordinator's own timer while tasks are at workers: take back the overdue ones.
 using reclaim_atom = caf::atom_constant<caf::atom("reclaim")>;
+// The run is over: its run_report, for whoever waits on it.
+using run_end_atom = caf::atom_constant<caf::atom("run_end")>;
 
 // An input line as admitted into the run. seq numbers admitted items 0, 1, 2, ... in input
 // order; an item with an error is written out as failed without running.
@@ -125,6 +129,21 @@ struct finished_batch {
   std::vector<finished_call> calls;
 };
 
+// What the run came to: sent by the reducer when it ends, or by the run watch when the
+// reducer itself died.
+struct run_report {
+  batch::run_stats stats;                     // counts, tokens, calls, latencies as they ended
+  batch::run_stats::clock::duration elapsed;  // from the reducer's start to the last line
+  std::string error;        // the input could not be read, the output not written, an actor died
+  bool stats_lost = false;  // the reducer died with the counts
+  // Why the run stopped before the end of the input (its first calls all failed alike); the
+  // items not written are left for --resume.
+  std::string stopped{};
+
+  double wall_s() const { return std::chrono::duration<double>(elapsed).count(); }
+  std::string summary() const { return stats.summary(elapsed); }
+};
+
 }  // namespace parallm::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::task_key)
@@ -134,3 +153,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::task_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::result_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::finished_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::attempt_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::run_report)

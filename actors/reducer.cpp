@@ -50,7 +50,7 @@ using self_pointer = reducer_actor::stateful_pointer<reducer_state>;
 void emit(reducer_state& st, std::uint64_t seq, std::string line) {
   if (st.options.openai_batch_output)
     line = batch::batch_output_from_result(line, st.options.batch_nonce, seq);
-  const auto n = st.options.writer->emit(seq, std::move(line));
+  const auto n = st.options.sink->emit(seq, std::move(line));
   st.released += n;
   st.written += n;
 }
@@ -72,13 +72,13 @@ void queue_calls(reducer_state& st, std::uint64_t seq, call_batch& out) {
 // (the items still open are left for --resume).
 void finish(self_pointer self) {
   auto& st = self->state;
-  if (!st.options.writer->flush() && st.error.empty()) st.error = st.options.writer->error();
+  if (!st.options.sink->flush() && st.error.empty()) st.error = st.options.sink->error();
   const auto now = clock::now();
   const auto elapsed = st.stats->elapsed(now);
   if (st.progress) st.progress->finish(*st.stats, now);
   run_report report{*st.stats, elapsed, st.error};
   report.stopped = st.stopped;
-  st.options.done->finish(std::move(report));
+  self->send(st.options.done, run_end_atom::value, std::move(report));
   self->quit();
 }
 
@@ -98,8 +98,8 @@ void report_released(self_pointer self) {
 // A write error ends the run at once: every further call would be paid for and lost.
 bool output_failed(self_pointer self) {
   auto& st = self->state;
-  if (!st.options.writer->failed()) return false;
-  if (st.error.empty()) st.error = "cannot write the output: " + st.options.writer->error();
+  if (!st.options.sink->failed()) return false;
+  if (st.error.empty()) st.error = "cannot write the output: " + st.options.sink->error();
   finish(self);
   return true;
 }
@@ -107,8 +107,8 @@ bool output_failed(self_pointer self) {
 void after_message(self_pointer self, call_batch& calls) {
   auto& st = self->state;
   st.fault.tick();
-  // Idle: nothing else queued, so the finished lines go to disk now rather than wait.
-  if (self->mailbox().empty()) st.options.writer->flush();
+  // Idle: nothing else queued, so the finished lines go out now rather than wait.
+  if (self->mailbox().empty()) st.options.sink->flush();
   if (output_failed(self)) return;
   if (!calls.calls.empty()) self->send(st.dispatcher, calls_atom::value, std::move(calls));
   report_released(self);
@@ -198,7 +198,7 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
         self->delayed_send(self, progress_interval, tick_atom::value);
       },
       [=](flush_atom) {
-        self->state.options.writer->flush();
+        self->state.options.sink->flush();
         if (output_failed(self)) return;
         self->delayed_send(self, flush_interval, flush_atom::value);
       },
@@ -206,7 +206,7 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
         // Stopped (a signal, or calls that all fail alike): complete items held back for
         // order are written too, out of their place (the ones before them never finished;
         // --resume appends those).
-        self->state.options.writer->release_held();
+        self->state.options.sink->release_held();
         finish(self);
       },
       [=](abort_atom, std::string& reason) {

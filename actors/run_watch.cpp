@@ -12,7 +12,7 @@ namespace {
 struct watch_state {
   std::vector<watched_actor> actors;
   reducer_actor reducer;
-  std::shared_ptr<run_outcome> outcome;
+  run_end_actor done;
   static inline const char* name = "parallm.run_watch";
 };
 
@@ -33,17 +33,17 @@ void on_down(self_pointer self, const caf::down_msg& down) {
   if (down.source == st.reducer.address()) {
     run_report report{batch::run_stats(batch::run_stats::clock::now()), {}, std::move(error)};
     report.stats_lost = true;
-    st.outcome->finish(std::move(report));
+    self->send(st.done, run_end_atom::value, std::move(report));
   } else {
     self->send(st.reducer, abort_atom::value, std::move(error));
   }
 }
 
 caf::behavior watch_behavior(self_pointer self, std::vector<watched_actor> actors,
-                             reducer_actor reducer, std::shared_ptr<run_outcome> outcome) {
+                             reducer_actor reducer, run_end_actor done) {
   self->state.actors = std::move(actors);
   self->state.reducer = std::move(reducer);
-  self->state.outcome = std::move(outcome);
+  self->state.done = std::move(done);
   for (const auto& a : self->state.actors) self->monitor(a.handle);
   self->set_down_handler([=](caf::down_msg& down) { on_down(self, down); });
   // An actor with no handler at all would terminate at once; this one only waits.
@@ -53,8 +53,8 @@ caf::behavior watch_behavior(self_pointer self, std::vector<watched_actor> actor
 }  // namespace
 
 caf::actor spawn_run_watch(caf::actor_system& system, std::vector<watched_actor> actors,
-                           reducer_actor reducer, std::shared_ptr<run_outcome> outcome) {
-  return system.spawn(watch_behavior, std::move(actors), std::move(reducer), std::move(outcome));
+                           reducer_actor reducer, run_end_actor done) {
+  return system.spawn(watch_behavior, std::move(actors), std::move(reducer), std::move(done));
 }
 
 }  // namespace parallm::actors

@@ -4,10 +4,9 @@
 //
 // A death (any exit reason but normal and user_shutdown) of the coordinator, the reader or a
 // worker tells the reducer to finish with that error (it flushes and reports what it has);
-// the reducer's own death is reported to the outcome directly, and the caller flushes the
-// output writer, which outlives the reducer.
+// the reducer's own death is reported to `done` directly, and the caller flushes the line
+// sink, which outlives the reducer.
 
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,7 +15,6 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/interfaces.hpp"
-#include "actors/reducer.hpp"
 
 namespace parallm::actors {
 
@@ -27,6 +25,6 @@ struct watched_actor {
 
 // Stop it with an exit message (user_shutdown) once the run is over.
 caf::actor spawn_run_watch(caf::actor_system& system, std::vector<watched_actor> actors,
-                           reducer_actor reducer, std::shared_ptr<run_outcome> outcome);
+                           reducer_actor reducer, run_end_actor done);
 
 }  // namespace parallm::actors

@@ -1,6 +1,6 @@
 #pragma once
-// Writes result lines to the output JSONL file (or stdout) through one large buffer, either
-// as they come or, in ordered mode, in input order.
+// The line sink of `run`: writes result lines to the output JSONL file (or stdout) through one
+// large buffer, either as they come or, in ordered mode, in input order.
 //
 // Thread-safe: the reducer writes through it while the signal thread may flush it before an
 // abort, so every member takes one lock.
@@ -13,10 +13,11 @@
 #include <string>
 
 #include "batch/file_identity.hpp"
+#include "batch/line_sink.hpp"
 
 namespace parallm::batch {
 
-class output_writer {
+class output_writer final : public line_sink {
  public:
   // "-" writes stdout. append: keep what the file holds (--resume); otherwise truncate it.
   // ordered: emit() holds each line back until every lower sequence number was written.
@@ -24,7 +25,7 @@ class output_writer {
   // truncated. An open failure or a refusal is kept in error().
   output_writer(const std::string& path, bool append, bool ordered,
                 std::optional<file_identity> input = std::nullopt);
-  ~output_writer();  // flushes; a failure then is lost, so call flush() first
+  ~output_writer() override;  // flushes; a failure then is lost, so call flush() first
   output_writer(const output_writer&) = delete;
   output_writer& operator=(const output_writer&) = delete;
 
@@ -34,20 +35,20 @@ class output_writer {
   // remains below seq, then the whole run that became contiguous. The caller bounds how far
   // seq runs ahead, which bounds what is held here. A seq given before is ignored (0).
   // After an error lines are still counted as released, so the caller never stalls.
-  std::size_t emit(std::uint64_t seq, std::string line);
+  std::size_t emit(std::uint64_t seq, std::string line) override;
 
   // Ordered mode, when the run stops early: passes the lines held back behind a gap to the
   // file in sequence order, skipping the gaps (those items never finished). Returns how many.
-  std::size_t release_held();
+  std::size_t release_held() override;
 
   // Writes the buffer out. False on error (see error()).
-  bool flush();
+  bool flush() override;
   // flush() for an abort from another thread: gives up (false) rather than wait longer than
   // `limit` for a write in progress, e.g. to a stdout pipe nobody reads.
   bool flush_within(std::chrono::milliseconds limit);
 
-  bool failed() const;
-  std::string error() const;
+  bool failed() const override;
+  std::string error() const override;
   // Lines passed to the file so far (on disk once flush() succeeded), none after an error.
   std::uint64_t lines_written() const;
   // Lines held back in ordered mode, waiting for a lower sequence number.

@@ -13,15 +13,18 @@
 #include <unistd.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include "actors/coordinator.hpp"
 #include "actors/endpoint_setup.hpp"
 #include "actors/input_reader.hpp"
+#include "actors/messages.hpp"
 #include "actors/reducer.hpp"
 #include "actors/run_watch.hpp"
 #include "actors/worker.hpp"
 #include "batch/line_reader.hpp"
+#include "batch/output_writer.hpp"
 #include "batch/resume_scan.hpp"
 #include "batch/retry_failed.hpp"
 #include "cli/exit_codes.hpp"
@@ -133,6 +136,14 @@ int exit_status(const actors::run_report& report, bool interrupted) {
   return report.stats.failed() + report.stats.partial() > 0 ? exit_some_failed : exit_ok;
 }
 
+// Blocks until the run's end arrives. The first report is the outcome; a second (the run
+// watch's, when the reducer died after reporting) stays unread.
+actors::run_report wait_for_end(caf::scoped_actor& waiter) {
+  std::optional<actors::run_report> report;
+  waiter->receive([&](actors::run_end_atom, actors::run_report& end) { report = std::move(end); });
+  return std::move(*report);
+}
+
 }  // namespace
 
 int run_command(const run_args& args) {
@@ -203,7 +214,6 @@ int run_command(const run_args& args) {
 
   const bool progress = args.progress.value_or(::isatty(STDERR_FILENO) != 0);
   const auto& limits = graph->job().limits;
-  auto done = std::make_shared<actors::run_outcome>();
 
   signal_watch signals;
   // Created before the actor system; the workers share it. Once the report is in, no call
@@ -216,9 +226,12 @@ int run_command(const run_args& args) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("scheduler.max-threads", scheduler_threads());
   caf::actor_system system{cfg};
+  // Where the run's end arrives: the reducer's report, or the run watch's if the reducer died.
+  caf::scoped_actor waiter{system};
+  const auto done = caf::actor_cast<actors::run_end_actor>(waiter);
   actors::reducer_options reducer_opts;
   reducer_opts.graph = graph;
-  reducer_opts.writer = writer;
+  reducer_opts.sink = writer;
   reducer_opts.progress = progress;
   reducer_opts.openai_batch_output = args.openai_batch_output;
   reducer_opts.batch_nonce = (std::uint64_t{std::random_device{}()} << 32) | std::random_device{}();
@@ -250,7 +263,7 @@ int run_command(const run_args& args) {
   signals.on_first([coordinator] { caf::anon_send(coordinator, actors::stop_atom::value); });
   // The second signal exits at once, but first saves the lines that are finished.
   signals.on_abort([writer] { writer->flush_within(std::chrono::seconds(1)); });
-  const auto report = done->wait();
+  const auto report = wait_for_end(waiter);
   // The reducer flushed, unless it died: what it had written is complete lines.
   writer->flush();
   if (!report.stats_lost) std::fputs(report.summary().c_str(), stderr);
