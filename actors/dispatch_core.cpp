@@ -199,7 +199,7 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
       it->second.tasks.push_back(task{{options_.epoch, options_.batch, id},
                                       record.attempt,
                                       record.generation,
-                                      record.call.node,
+                                      profile_of(record.call.node),
                                       record.call.element,
                                       record.call.prompt,
                                       record.call.system,

@@ -43,6 +43,7 @@ class dispatch_core {
     std::vector<providers::rate_limiter::options> endpoints;
     std::vector<std::uint32_t> node_endpoint;         // node index -> endpoint; default 0
     std::vector<std::optional<int>> node_max_tokens;  // for the token estimate of a call
+    std::vector<std::uint32_t> node_profile;          // node index -> its call profile; default 0
     // A rate limit holding calls back longer than this is told to the user.
     clock::duration long_hold_after = std::chrono::seconds{10};
     // How long a task may stay at a worker before it counts as lost from it: the call's
@@ -176,6 +177,9 @@ class dispatch_core {
            key.counter < next_counter_;
   }
   std::size_t worker_index(worker_id id) const;  // workers_.size() when it is not here
+  std::uint32_t profile_of(flow::node_index node) const {
+    return node < options_.node_profile.size() ? options_.node_profile[node] : 0;
+  }
   void give_back_slot(worker_id id);
   // Takes back the tasks at workers that `lost` picks (see reclaim_overdue).
   template <class Lost>

@@ -19,7 +19,8 @@
 
 namespace parallm::actors {
 
-using worker_actor = caf::typed_actor<caf::reacts_to<tasks_atom, task_batch>>;
+using worker_actor = caf::typed_actor<caf::reacts_to<profiles_atom, batch_profiles>,
+                                      caf::reacts_to<tasks_atom, task_batch>>;
 
 // Where a worker sends what its calls returned: the coordinator, or (on a worker node) the
 // gateway that forwards results to a remote coordinator.

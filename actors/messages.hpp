@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 
 #include "batch/run_stats.hpp"
 #include "flow/call.hpp"
+#include "flow/call_profile.hpp"
 #include "providers/call_outcome.hpp"
 #include "providers/rate_headers.hpp"
 
@@ -45,6 +47,8 @@ using abort_atom = caf::atom_constant<caf::atom("abort")>;
 using reclaim_atom = caf::atom_constant<caf::atom("reclaim")>;
 // The run is over: its run_report, for whoever waits on it.
 using run_end_atom = caf::atom_constant<caf::atom("run_end")>;
+// A batch's call profiles, for a worker, before the batch's first task.
+using profiles_atom = caf::atom_constant<caf::atom("profiles")>;
 
 // An input line as admitted into the run. seq numbers admitted items 0, 1, 2, ... in input
 // order; an item with an error is written out as failed without running.
@@ -93,11 +97,18 @@ struct task {
   // Bumped each time the task is taken back from a worker presumed lost, which does not
   // count as an attempt: the answer that worker may still send is then recognised as stale.
   std::uint32_t generation = 0;
-  flow::node_index node = 0;
+  std::uint32_t profile = 0;  // index into its batch's profiles (batch_profiles)
   std::uint32_t element = 0;
   std::string prompt;
   std::string system;
   std::uint32_t count = 1;  // choices to ask for with "n" (flow::call_request::count)
+};
+
+// A batch's call profiles, as a worker receives them once before the batch's first task; a
+// worker keeps the profiles of every batch it serves.
+struct batch_profiles {
+  std::uint64_t batch = 0;  // as in task_key
+  std::shared_ptr<const std::vector<flow::call_profile>> profiles;
 };
 
 struct task_batch {
@@ -149,6 +160,7 @@ struct run_report {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::task_key)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::item_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::call_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::batch_profiles)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::task_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::result_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(parallm::actors::finished_batch)

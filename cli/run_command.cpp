@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <unistd.h>
 #include <caf/actor_system.hpp>
@@ -30,6 +31,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/job_setup.hpp"
 #include "cli/signal_watch.hpp"
+#include "flow/call_profile.hpp"
 #include "providers/endpoint.hpp"
 
 namespace parallm::cli {
@@ -243,10 +245,17 @@ int run_command(const run_args& args) {
   auto reader = actors::spawn_input_reader(system, {input, graph, already_done});
   auto coordinator_opts = coordinator_options_for(limits, args.workers);
   actors::add_endpoints(*graph, coordinator_opts);
+  auto profiles = flow::build_profiles(*graph);
+  coordinator_opts.node_profile = std::move(profiles.of_node);
+  const actors::batch_profiles batch_profiles{
+      coordinator_opts.batch,
+      std::make_shared<const std::vector<flow::call_profile>>(std::move(profiles.profiles))};
   auto coordinator = actors::spawn_coordinator(system, coordinator_opts, reader, reducer);
   std::vector<actors::worker_actor> workers;
   for (int i = 0; i < args.workers; ++i) {
-    workers.push_back(actors::spawn_worker(system, graph, coordinator, http));
+    workers.push_back(actors::spawn_worker(system, coordinator, http));
+    // In the worker's mailbox before the join that lets the coordinator send it tasks.
+    caf::anon_send(workers.back(), actors::profiles_atom::value, batch_profiles);
     caf::anon_send(coordinator, actors::join_atom::value, workers.back(),
                    static_cast<std::uint32_t>(limits.concurrency));
   }

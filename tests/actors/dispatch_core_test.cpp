@@ -224,6 +224,7 @@ BOOST_AUTO_TEST_CASE(each_endpoint_has_its_own_limit) {
   opts.endpoints.push_back({60, 0, false});  // endpoint 0: one a second
   opts.endpoints.push_back({});              // endpoint 1: unlimited
   opts.node_endpoint = {0, 1};
+  opts.node_profile = {0, 1};
   dispatch_core core(opts);
   core.add_worker(8);
   actors::call_batch batch;
@@ -234,7 +235,7 @@ BOOST_AUTO_TEST_CASE(each_endpoint_has_its_own_limit) {
   const auto plan = core.dispatch(t0);
   std::size_t to_node1 = 0;
   for (const auto& [w, b] : plan.batches) {
-    for (const auto& t : b.tasks) to_node1 += t.node == 1;
+    for (const auto& t : b.tasks) to_node1 += t.profile == 1;
   }
   BOOST_TEST(total_tasks(plan) == 4u);  // 1 of endpoint 0, all 3 of endpoint 1
   BOOST_TEST(to_node1 == 3u);
