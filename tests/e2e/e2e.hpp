@@ -33,4 +33,13 @@ inline std::vector<std::string> run_args(const temp_dir& dir, const std::string&
   return parallm_args(args);
 }
 
+// n items {"id": "item-I", "n": I}, I = 0..n-1, one per line.
+inline void write_named_items(const std::filesystem::path& path, int n) {
+  std::string text;
+  for (int i = 0; i < n; ++i) {
+    text += "{\"id\": \"item-" + std::to_string(i) + "\", \"n\": " + std::to_string(i) + "}\n";
+  }
+  write_file(path, text);
+}
+
 }  // namespace parallm::test

@@ -19,14 +19,6 @@ nodes:
   echo: { prompt: "Item {{n}}" }
 )";
 
-void write_items(const std::filesystem::path& path, int n) {
-  std::string text;
-  for (int i = 0; i < n; ++i) {
-    text += "{\"id\": \"item-" + std::to_string(i) + "\", \"n\": " + std::to_string(i) + "}\n";
-  }
-  write_file(path, text);
-}
-
 std::vector<std::string> ids_in_order(const std::vector<json>& lines) {
   std::vector<std::string> ids;
   for (const auto& line : lines) ids.push_back(line.at("id").get<std::string>());
@@ -44,7 +36,7 @@ std::vector<std::string> run_args(const temp_dir& dir, std::vector<std::string> 
 BOOST_AUTO_TEST_CASE(ordered_output_follows_input_order) {
   temp_dir dir;
   write_file(dir / "job.yaml", jittery_job);
-  write_items(dir / "in.jsonl", 300);
+  write_named_items(dir / "in.jsonl", 300);
   const auto result = run_process(run_args(dir, {"--ordered", "--workers", "3"}), dir.path());
   BOOST_TEST(result.exit_code == 0, result.err);
   const auto ids = ids_in_order(read_jsonl(dir / "out.jsonl"));
@@ -54,7 +46,7 @@ BOOST_AUTO_TEST_CASE(ordered_output_follows_input_order) {
 BOOST_AUTO_TEST_CASE(unordered_output_has_every_id_once) {
   temp_dir dir;
   write_file(dir / "job.yaml", jittery_job);
-  write_items(dir / "in.jsonl", 300);
+  write_named_items(dir / "in.jsonl", 300);
   const auto result = run_process(run_args(dir, {"--concurrency", "8"}), dir.path());
   BOOST_TEST(result.exit_code == 0, result.err);
   const auto items = by_id(read_jsonl(dir / "out.jsonl"));
@@ -66,7 +58,7 @@ BOOST_AUTO_TEST_CASE(unordered_output_has_every_id_once) {
 BOOST_AUTO_TEST_CASE(stdin_to_stdout) {
   temp_dir dir;
   write_file(dir / "job.yaml", jittery_job);
-  write_items(dir / "in.jsonl", 50);
+  write_named_items(dir / "in.jsonl", 50);
   const auto result = run_process(
       parallm_args({"run", (dir / "job.yaml").string(), "--input", "-", "--output", "-"}),
       dir.path(), dir / "in.jsonl");
@@ -77,7 +69,7 @@ BOOST_AUTO_TEST_CASE(stdin_to_stdout) {
 BOOST_AUTO_TEST_CASE(resume_skips_done_ids_and_repairs_a_torn_line) {
   temp_dir dir;
   write_file(dir / "job.yaml", jittery_job);
-  write_items(dir / "in.jsonl", 100);
+  write_named_items(dir / "in.jsonl", 100);
   // A crashed run: two complete lines and half of a third.
   write_file(dir / "out.jsonl",
              "{\"id\":\"item-3\",\"status\":\"ok\",\"output\":\"earlier\"}\n"
@@ -101,7 +93,7 @@ limits: { max_retries: 12, backoff_initial_s: 0.001, backoff_max_s: 0.01 }
 nodes:
   echo: { prompt: "Item {{n}}" }
 )");
-  write_items(dir / "in.jsonl", 200);
+  write_named_items(dir / "in.jsonl", 200);
   const auto result = run_process(run_args(dir, {}), dir.path());
   BOOST_TEST(result.exit_code == 0, result.err);
   int retried = 0;
@@ -120,7 +112,7 @@ limits: { max_retries: 2, backoff_initial_s: 0.001 }
 nodes:
   echo: { prompt: "Item {{n}}" }
 )");
-  write_items(dir / "in.jsonl", 5);
+  write_named_items(dir / "in.jsonl", 5);
   const auto result = run_process(run_args(dir, {}), dir.path());
   BOOST_TEST(result.exit_code == 3);
   for (const auto& line : read_jsonl(dir / "out.jsonl")) {
@@ -133,7 +125,7 @@ nodes:
 BOOST_AUTO_TEST_CASE(set_overrides_the_job) {
   temp_dir dir;
   write_file(dir / "job.yaml", jittery_job);
-  write_items(dir / "in.jsonl", 10);
+  write_named_items(dir / "in.jsonl", 10);
   const auto result =
       run_process(run_args(dir, {"--set", "provider.fail_rate=1", "--set", "limits.max_retries=0"}),
                   dir.path());
@@ -149,7 +141,7 @@ limits: { concurrency: 20, window: 40 }
 nodes:
   echo: { prompt: "Item {{n}}" }
 )");
-  write_items(dir / "in.jsonl", 2000);
+  write_named_items(dir / "in.jsonl", 2000);
   {
     child_process child(run_args(dir, {}), dir.path());
     std::this_thread::sleep_for(std::chrono::milliseconds(600));

@@ -30,14 +30,6 @@ nodes:
   echo: { prompt: "Item {{n}}" }
 )";
 
-void write_items(const std::filesystem::path& path, int n) {
-  std::string text;
-  for (int i = 0; i < n; ++i) {
-    text += "{\"id\": \"item-" + std::to_string(i) + "\", \"n\": " + std::to_string(i) + "}\n";
-  }
-  write_file(path, text);
-}
-
 std::vector<std::string> run_args(const temp_dir& dir, std::vector<std::string> extra = {}) {
   extra.push_back("--no-progress");
   return parallm::test::run_args(dir, "job.yaml", "in.jsonl", std::move(extra));
@@ -86,7 +78,7 @@ struct test_fault {
 BOOST_AUTO_TEST_CASE(an_output_that_is_the_input_is_refused_and_the_input_kept) {
   temp_dir dir;
   write_file(dir / "job.yaml", slow_job);
-  write_items(dir / "in.jsonl", 20);
+  write_named_items(dir / "in.jsonl", 20);
   const auto original = read_file(dir / "in.jsonl");
   std::filesystem::create_symlink(dir / "in.jsonl", dir / "link.jsonl");
   std::filesystem::create_hard_link(dir / "in.jsonl", dir / "hard.jsonl");
@@ -114,7 +106,7 @@ BOOST_AUTO_TEST_CASE(an_output_that_is_the_input_is_refused_and_the_input_kept) 
 BOOST_AUTO_TEST_CASE(kill_9_keeps_the_finished_lines_and_resume_redoes_the_rest) {
   temp_dir dir;
   write_file(dir / "job.yaml", slow_job);
-  write_items(dir / "in.jsonl", 200);
+  write_named_items(dir / "in.jsonl", 200);
   {
     child_process child(run_args(dir), dir.path());
     BOOST_TEST_REQUIRE(wait_for_lines(dir / "out.jsonl", 1));
@@ -132,7 +124,7 @@ BOOST_AUTO_TEST_CASE(kill_9_keeps_the_finished_lines_and_resume_redoes_the_rest)
 BOOST_AUTO_TEST_CASE(the_first_signal_finishes_only_the_calls_in_flight) {
   temp_dir dir;
   write_file(dir / "job.yaml", slow_job);
-  write_items(dir / "in.jsonl", 200);
+  write_named_items(dir / "in.jsonl", 200);
   {
     child_process child(run_args(dir), dir.path());
     BOOST_TEST_REQUIRE(wait_for_lines(dir / "out.jsonl", 1));
@@ -158,7 +150,7 @@ limits: { concurrency: 8 }
 nodes:
   echo: { prompt: "Item {{n}}" }
 )");
-  write_items(dir / "in.jsonl", 200);
+  write_named_items(dir / "in.jsonl", 200);
   {
     child_process child(run_args(dir, {"--ordered"}), dir.path());
     BOOST_TEST_REQUIRE(wait_for_lines(dir / "out.jsonl", 1));
@@ -175,7 +167,7 @@ nodes:
 BOOST_AUTO_TEST_CASE(a_second_signal_aborts_with_the_finished_lines_saved) {
   temp_dir dir;
   write_file(dir / "job.yaml", slow_job);
-  write_items(dir / "in.jsonl", 200);
+  write_named_items(dir / "in.jsonl", 200);
   {
     child_process child(run_args(dir), dir.path());
     BOOST_TEST_REQUIRE(wait_for_lines(dir / "out.jsonl", 1));
@@ -193,7 +185,7 @@ BOOST_AUTO_TEST_CASE(a_second_signal_aborts_with_the_finished_lines_saved) {
 BOOST_AUTO_TEST_CASE(a_failed_write_stops_the_run_at_once) {
   temp_dir dir;
   write_file(dir / "job.yaml", slow_job);
-  write_items(dir / "in.jsonl", 200);
+  write_named_items(dir / "in.jsonl", 200);
   const auto result =
       run_process(parallm_args({"run", (dir / "job.yaml").string(), "--input",
                                 (dir / "in.jsonl").string(), "--output", "/dev/full",
@@ -289,7 +281,7 @@ BOOST_AUTO_TEST_CASE(an_actor_dying_ends_the_run_naming_it_with_its_lines_saved)
   for (const auto& c : cases) {
     temp_dir dir;
     write_file(dir / "job.yaml", slow_job);
-    write_items(dir / "in.jsonl", c.items);
+    write_named_items(dir / "in.jsonl", c.items);
     process_result result;
     {
       test_fault fault(c.spec);
