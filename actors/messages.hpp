@@ -15,6 +15,7 @@
 #include <caf/atom.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/task_key.hpp"
 #include "batch/run_stats.hpp"
 #include "flow/call.hpp"
 #include "flow/call_profile.hpp"
@@ -75,17 +76,6 @@ struct item_call {
 
 struct call_batch {
   std::vector<item_call> calls;
-};
-
-// A task's identity for as long as a coordinator lives, and after: the epoch is drawn at
-// random each time a coordinator starts, so an answer to a task of an earlier coordinator (one
-// that restarted) or of another batch can never be taken for one of this batch's tasks.
-// Counters start at 1 within a batch.
-struct task_key {
-  std::uint64_t epoch = 0;
-  std::uint64_t batch = 0;
-  std::uint64_t counter = 0;
-  friend bool operator==(const task_key&, const task_key&) = default;
 };
 
 // One attempt of a call, as the coordinator hands it to a worker. The worker echoes key,

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/task_key.hpp"
 #include "config/job.hpp"
 #include "nodes/protocol.hpp"
 #include "providers/call_outcome.hpp"
@@ -18,15 +19,8 @@
 
 namespace parallm::nodes {
 
-// A task's identity across retries, worker deaths and coordinator restarts, as
-// actors::task_key: epoch is drawn per coordinator start, so counters of a restarted
-// coordinator never match old results.
-struct task_key {
-  std::uint64_t epoch = 0;
-  std::uint64_t batch = 0;
-  std::uint64_t counter = 0;
-  bool operator==(const task_key&) const = default;
-};
+// A task's identity across retries, worker deaths and coordinator restarts: the actors' own.
+using task_key = actors::task_key;
 
 struct worker_hello {
   std::string name;
