@@ -56,7 +56,8 @@ bool write_all(int fd, const std::string& data) {
 
 // The temp file's fd and path, next to `path` so that rename() stays in one file system.
 std::pair<int, std::string> make_temp_beside(const std::string& path) {
-  std::string name = path + ".retry-XXXXXX";
+  // mkstemp replaces the six trailing X's with a unique suffix.
+  std::string name = path + ".retry-" + std::string(6, 'X');
   const int fd = ::mkstemp(name.data());
   return {fd, name};
 }

@@ -73,6 +73,17 @@ struct test_fault {
   ~test_fault() { ::unsetenv("PARALLM_TEST_FAULT"); }
 };
 
+// `parallm run DIR/job.yaml` reading stdin from fd, writing DIR/out.jsonl.
+child_process run_on_stdin(const temp_dir& dir, int fd) {
+  return child_process(parallm_args({"run", (dir / "job.yaml").string(), "--input", "-", "--output",
+                                     "out.jsonl", "--no-progress"}),
+                       dir.path(), fd);
+}
+
+bool write_all(int fd, const std::string& text) {
+  return ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(an_output_that_is_the_input_is_refused_and_the_input_kept) {
@@ -208,11 +219,8 @@ BOOST_AUTO_TEST_CASE(a_read_error_is_reported_with_the_line_where_reading_stoppe
   // read fails with ECONNRESET once it has read the three lines.
   BOOST_TEST_REQUIRE(::write(ends[1], "x", 1) == 1);
   const std::string lines = "{\"id\":1,\"n\":1}\n{\"id\":2,\"n\":2}\n{\"id\":3,\"n\":3}\n";
-  BOOST_TEST_REQUIRE(::write(ends[0], lines.data(), lines.size()) ==
-                     static_cast<ssize_t>(lines.size()));
-  child_process child(parallm_args({"run", (dir / "job.yaml").string(), "--input", "-", "--output",
-                                    "out.jsonl", "--no-progress"}),
-                      dir.path(), ends[1]);
+  BOOST_TEST_REQUIRE(write_all(ends[0], lines));
+  child_process child = run_on_stdin(dir, ends[1]);
   ::close(ends[1]);
   BOOST_TEST_REQUIRE(wait_for_lines(dir / "out.jsonl", 1));
   ::close(ends[0]);
@@ -228,18 +236,14 @@ BOOST_AUTO_TEST_CASE(a_slow_stdin_producer_gets_each_line_run_as_it_comes) {
   write_file(dir / "job.yaml", slow_job);
   int pipe_ends[2];
   BOOST_TEST_REQUIRE(::pipe2(pipe_ends, O_CLOEXEC) == 0);
-  child_process child(parallm_args({"run", (dir / "job.yaml").string(), "--input", "-", "--output",
-                                    "out.jsonl", "--no-progress"}),
-                      dir.path(), pipe_ends[0]);
+  child_process child = run_on_stdin(dir, pipe_ends[0]);
   ::close(pipe_ends[0]);
   const std::string first = "{\"id\":\"l1\",\"n\":1}\n";
-  BOOST_TEST_REQUIRE(::write(pipe_ends[1], first.data(), first.size()) ==
-                     static_cast<ssize_t>(first.size()));
+  BOOST_TEST_REQUIRE(write_all(pipe_ends[1], first));
   // The first line's result is written while the producer is still silent.
   BOOST_TEST(wait_for_lines(dir / "out.jsonl", 1));
   const std::string second = "{\"id\":\"l2\",\"n\":2}\n";
-  BOOST_TEST_REQUIRE(::write(pipe_ends[1], second.data(), second.size()) ==
-                     static_cast<ssize_t>(second.size()));
+  BOOST_TEST_REQUIRE(write_all(pipe_ends[1], second));
   ::close(pipe_ends[1]);
   const auto result = child.wait(60s);
   BOOST_TEST(result.exit_code == 0, result.err);
@@ -251,13 +255,10 @@ BOOST_AUTO_TEST_CASE(a_signal_while_stdin_is_silent_still_ends_the_run) {
   write_file(dir / "job.yaml", slow_job);
   int pipe_ends[2];
   BOOST_TEST_REQUIRE(::pipe2(pipe_ends, O_CLOEXEC) == 0);
-  child_process child(parallm_args({"run", (dir / "job.yaml").string(), "--input", "-", "--output",
-                                    "out.jsonl", "--no-progress"}),
-                      dir.path(), pipe_ends[0]);
+  child_process child = run_on_stdin(dir, pipe_ends[0]);
   ::close(pipe_ends[0]);
   const std::string first = "{\"id\":\"l1\",\"n\":1}\n";
-  BOOST_TEST_REQUIRE(::write(pipe_ends[1], first.data(), first.size()) ==
-                     static_cast<ssize_t>(first.size()));
+  BOOST_TEST_REQUIRE(write_all(pipe_ends[1], first));
   BOOST_TEST_REQUIRE(wait_for_lines(dir / "out.jsonl", 1));
   // The reader now waits for a line that never comes; the signal must not wait for it.
   child.signal(SIGINT);
