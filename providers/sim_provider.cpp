@@ -75,6 +75,12 @@ void append_words(std::string& out, std::string_view text, std::size_t limit) {
   }
 }
 
+// Words are joined by single spaces (append_words), so the last one starts after the last.
+void drop_last_word(std::string& text) {
+  const auto space = text.rfind(' ');
+  text.erase(space == std::string::npos ? 0 : space);
+}
+
 std::size_t pick_choice(const config::sim_options& options, double unit) {
   const auto& choices = options.choices;
   const auto& weights = options.weights;
@@ -161,13 +167,17 @@ sim_answer sim_call(const config::sim_options& options, std::string_view prompt,
   const std::size_t word_limit =
       max_tokens ? static_cast<std::size_t>(std::max(*max_tokens, 0)) : std::string_view::npos;
   // The answer ignores the attempt: a retried call must give the same text as a first try.
-  const auto answer_hash = draw(base, stream::answer, sample, 0);
-  answer.outcome.text = answer_text(options, prompt, answer_hash, word_limit);
-  answer.outcome.completion_tokens = count_words(answer.outcome.text);
-  // Cut by max_tokens, the answer says so as a real endpoint would.
-  const bool cut = word_limit != std::string_view::npos &&
-                   count_words(answer_text(options, prompt, answer_hash, std::string_view::npos)) >
-                       answer.outcome.completion_tokens;
+  // One word past the limit tells whether max_tokens cut the answer, which then says so as
+  // a real endpoint would, without building the answer twice.
+  const auto probe = word_limit == std::string_view::npos ? word_limit : word_limit + 1;
+  answer.outcome.text = answer_text(options, prompt, draw(base, stream::answer, sample, 0), probe);
+  auto words = count_words(answer.outcome.text);
+  const bool cut = words > word_limit;
+  if (cut) {
+    drop_last_word(answer.outcome.text);
+    --words;
+  }
+  answer.outcome.completion_tokens = words;
   answer.outcome.finish_reason = cut ? "length" : "stop";
   return answer;
 }
