@@ -1,0 +1,99 @@
+#pragma once
+// The one I/O thread of a process that talks over ZeroMQ: it owns the process's sockets (the
+// coordinator's two ROUTERs, a worker's or client's DEALER) and nothing else touches them.
+//
+// Frames in: the thread hands each one to a gateway_handler, on the I/O thread, which decodes
+// it and passes it on (to actors, with anon_send). Frames out: any thread post()s them; the
+// I/O thread sends them, in order per peer, without ever blocking on a slow peer. A send that
+// would block (the peer's queue is at its high-water mark) is kept and retried; a frame for a
+// peer that is gone (ZMQ_ROUTER_MANDATORY says so) is dropped and counted, never silently.
+// Credit (PROTOCOL.md) keeps every queue below its high-water mark, so in practice the backlog
+// stays empty.
+//
+// Socket options: linger 0; ROUTERs with ROUTER_MANDATORY and ROUTER_HANDOVER; DEALERs
+// reconnect by themselves with capped exponential backoff (100 ms up to 5 s); ZMTP heartbeats
+// close dead TCP connections; ZMQ_MAXMSGSIZE is a hard cap well above the wire's frame limit,
+// so that an oversized frame still arrives to be counted as too_large.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parallm::nodes {
+
+struct socket_spec {
+  enum class role {
+    router_bind,     // a coordinator's socket for workers or for clients
+    dealer_connect,  // a worker's or a client's socket to the coordinator
+  };
+  role kind = role::router_bind;
+  std::string endpoint;  // a ZeroMQ endpoint; tcp://127.0.0.1:* binds a free port
+};
+
+// What a handler may do from the I/O thread, while handling a frame or a tick.
+class gateway_io {
+ public:
+  virtual ~gateway_io() = default;
+  // Sends one frame to a peer of a ROUTER socket (its routing id) or through a DEALER (routing
+  // id ignored). False when the peer is gone (the frame is dropped and counted); a frame that
+  // would block is kept and sent later, in order, and counts as sent.
+  virtual bool send(std::size_t socket, const std::string& routing_id, std::string frame) = 0;
+};
+
+// Runs on the I/O thread only, so it needs no locks for its own state; it must not block.
+class gateway_handler {
+ public:
+  virtual ~gateway_handler() = default;
+  // One message from a socket. `parts` counts its payload parts after the routing id: a frame
+  // of this protocol is exactly one part, and `frame` is the first (empty when there is none).
+  virtual void on_frame(gateway_io& io, std::size_t socket, const std::string& routing_id,
+                        std::string_view frame, std::size_t parts) = 0;
+  // Called at least once per tick interval, and after every batch of frames handled.
+  virtual void on_tick(gateway_io& io, std::chrono::steady_clock::time_point now) = 0;
+};
+
+struct gateway_counters {
+  std::uint64_t frames_in = 0;
+  std::uint64_t frames_out = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t unreachable = 0;  // frames for a peer that was gone, dropped
+  std::uint64_t backlogged = 0;   // frames that would have blocked and were kept for later
+  std::uint64_t backlog_now = 0;  // frames waiting in the backlog right now
+};
+
+class gateway {
+ public:
+  // Frames larger than this are refused by ZeroMQ itself (the connection is dropped); smaller
+  // ones over the wire's own limits arrive and are counted by the handler.
+  static constexpr std::int64_t hard_max_message_bytes = 64 << 20;
+
+  gateway(std::vector<socket_spec> sockets, gateway_handler& handler,
+          std::chrono::milliseconds tick = std::chrono::milliseconds(100));
+  ~gateway();  // stops the thread if it runs
+  gateway(const gateway&) = delete;
+  gateway& operator=(const gateway&) = delete;
+
+  // Binds or connects every socket and starts the I/O thread. Throws std::runtime_error naming
+  // the endpoint and the reason ("cannot bind tcp://0.0.0.0:5555: Address already in use").
+  void start();
+  // Thread-safe: queues a frame for the I/O thread to send as gateway_io::send does.
+  void post(std::size_t socket, std::string routing_id, std::string frame);
+  // Stops the I/O thread and closes the sockets; frames not yet sent are dropped. Idempotent.
+  void stop();
+
+  // The endpoint a socket actually bound or connected to (a bound `*` port resolved).
+  std::string endpoint(std::size_t socket) const;
+  // Thread-safe snapshot.
+  gateway_counters counters() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace parallm::nodes
