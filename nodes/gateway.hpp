@@ -32,6 +32,9 @@ struct socket_spec {
   };
   role kind = role::router_bind;
   std::string endpoint;  // a ZeroMQ endpoint; tcp://127.0.0.1:* binds a free port
+  // Messages queued per peer, each way, before a send would block (ZMQ_SNDHWM, ZMQ_RCVHWM).
+  // Generous, since credit bounds the traffic; a test shrinks it to make the backlog appear.
+  int high_water_mark = 10000;
 };
 
 // What a handler may do from the I/O thread, while handling a frame or a tick.
@@ -44,7 +47,8 @@ class gateway_io {
   virtual bool send(std::size_t socket, const std::string& routing_id, std::string frame) = 0;
 };
 
-// Runs on the I/O thread only, so it needs no locks for its own state; it must not block.
+// Runs on the I/O thread only, so it needs no locks for its own state; it must not block, and
+// it should not throw: an exception is caught, counted and logged once, and the thread goes on.
 class gateway_handler {
  public:
   virtual ~gateway_handler() = default;
@@ -61,9 +65,10 @@ struct gateway_counters {
   std::uint64_t frames_out = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
-  std::uint64_t unreachable = 0;  // frames for a peer that was gone, dropped
-  std::uint64_t backlogged = 0;   // frames that would have blocked and were kept for later
-  std::uint64_t backlog_now = 0;  // frames waiting in the backlog right now
+  std::uint64_t unreachable = 0;     // frames for a peer that was gone, dropped
+  std::uint64_t backlogged = 0;      // frames that would have blocked and were kept for later
+  std::uint64_t backlog_now = 0;     // frames waiting in the backlog right now
+  std::uint64_t handler_errors = 0;  // exceptions out of the handler: a bug, caught and counted
 };
 
 class gateway {
@@ -79,9 +84,11 @@ class gateway {
   gateway& operator=(const gateway&) = delete;
 
   // Binds or connects every socket and starts the I/O thread. Throws std::runtime_error naming
-  // the endpoint and the reason ("cannot bind tcp://0.0.0.0:5555: Address already in use").
+  // the endpoint and the reason ("cannot bind tcp://0.0.0.0:5555: Address already in use"),
+  // std::logic_error when called a second time.
   void start();
-  // Thread-safe: queues a frame for the I/O thread to send as gateway_io::send does.
+  // Thread-safe: queues a frame for the I/O thread to send as gateway_io::send does. Frames
+  // posted before start() wait for it; frames posted after stop() are dropped.
   void post(std::size_t socket, std::string routing_id, std::string frame);
   // Stops the I/O thread and closes the sockets; frames not yet sent are dropped. Idempotent.
   void stop();

@@ -1,0 +1,405 @@
+#include "nodes/gateway.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <zmq.hpp>
+
+namespace parallm::nodes {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// How many messages one socket may hand over per wakeup, so that a busy socket cannot starve
+// the others (or the outbox) of the thread's attention.
+constexpr int receive_batch_cap = 1024;
+// How often a backlog is retried: short, since a peer's queue drains at wire speed.
+constexpr long backlog_retry_ms = 2;
+
+struct outgoing {
+  std::size_t socket;
+  std::string routing_id;
+  std::string frame;
+};
+
+enum class send_outcome { sent, would_block, unreachable };
+
+// Counters bumped by the I/O thread and read by anyone: relaxed atomics, since a snapshot
+// needs no consistency between fields.
+struct atomic_counters {
+  std::atomic<std::uint64_t> frames_in{0};
+  std::atomic<std::uint64_t> frames_out{0};
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> unreachable{0};
+  std::atomic<std::uint64_t> backlogged{0};
+  std::atomic<std::uint64_t> backlog_now{0};
+  std::atomic<std::uint64_t> handler_errors{0};
+};
+
+void bump(std::atomic<std::uint64_t>& c, std::uint64_t by = 1) {
+  c.fetch_add(by, std::memory_order_relaxed);
+}
+
+void configure(zmq::socket_t& s, const socket_spec& spec) {
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::sndhwm, spec.high_water_mark);
+  s.set(zmq::sockopt::rcvhwm, spec.high_water_mark);
+  s.set(zmq::sockopt::maxmsgsize, gateway::hard_max_message_bytes);
+  // ZMTP heartbeats find a dead TCP connection that the kernel would keep for minutes.
+  s.set(zmq::sockopt::heartbeat_ivl, 1000);
+  s.set(zmq::sockopt::heartbeat_timeout, 5000);
+  s.set(zmq::sockopt::heartbeat_ttl, 10000);
+  if (spec.kind == socket_spec::role::router_bind) {
+    // Mandatory: a frame for a gone peer is an error we count, not a silent drop. Handover: a
+    // peer reconnecting under the same routing id takes it over from its dead connection.
+    s.set(zmq::sockopt::router_mandatory, true);
+    s.set(zmq::sockopt::router_handover, true);
+  } else {
+    s.set(zmq::sockopt::reconnect_ivl, 100);
+    s.set(zmq::sockopt::reconnect_ivl_max, 5000);
+  }
+}
+
+}  // namespace
+
+struct gateway::impl final : gateway_io {
+  impl(std::vector<socket_spec> s, gateway_handler& h, std::chrono::milliseconds t)
+      : specs(std::move(s)),
+        handler(h),
+        tick(t),
+        wake_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (wake_fd < 0) {
+      throw std::runtime_error(std::string("cannot create the gateway's eventfd: ") +
+                               std::strerror(errno));
+    }
+  }
+
+  ~impl() override { ::close(wake_fd); }
+
+  std::vector<socket_spec> specs;
+  gateway_handler& handler;
+  std::chrono::milliseconds tick;
+  // post() writes it, the I/O thread polls it: a wakeup that needs no ZeroMQ socket, so that
+  // any thread may give one.
+  int wake_fd;
+
+  zmq::context_t context{1};
+  std::vector<zmq::socket_t> sockets;
+  std::vector<std::string> endpoints;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  bool started = false;
+  std::once_flag stop_once;
+
+  std::mutex outbox_mutex;
+  std::deque<outgoing> outbox;  // guarded by outbox_mutex
+  bool closed = false;          // guarded by outbox_mutex: post() after stop() drops
+
+  // The I/O thread's own: frames that would have blocked, per (socket, routing id), in order.
+  std::map<std::pair<std::size_t, std::string>, std::deque<std::string>> backlog;
+
+  atomic_counters counts;
+  bool handler_error_logged = false;
+  bool send_error_logged = false;
+
+  void open_sockets() {
+    for (const auto& spec : specs) {
+      const bool router = spec.kind == socket_spec::role::router_bind;
+      zmq::socket_t s(context, router ? zmq::socket_type::router : zmq::socket_type::dealer);
+      configure(s, spec);
+      const int rc = router ? zmq_bind(s.handle(), spec.endpoint.c_str())
+                            : zmq_connect(s.handle(), spec.endpoint.c_str());
+      if (rc != 0) {
+        throw std::runtime_error(std::string(router ? "cannot bind " : "cannot connect ") +
+                                 spec.endpoint + ": " + zmq_strerror(zmq_errno()));
+      }
+      endpoints.push_back(s.get(zmq::sockopt::last_endpoint));
+      sockets.push_back(std::move(s));
+    }
+  }
+
+  void close_sockets() {
+    for (auto& s : sockets) s.close();
+    context.close();
+  }
+
+  void wake() {
+    const std::uint64_t one = 1;
+    // A full counter (impossible in practice) still leaves the fd readable, which is all a
+    // wakeup needs, so the result is not checked.
+    [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  void drain_wake_fd() {
+    std::uint64_t value = 0;
+    [[maybe_unused]] auto n = ::read(wake_fd, &value, sizeof value);
+  }
+
+  bool is_router(std::size_t socket) const {
+    return specs[socket].kind == socket_spec::role::router_bind;
+  }
+
+  void log_send_error_once(std::size_t socket, int err) {
+    if (send_error_logged) return;
+    send_error_logged = true;
+    std::cerr << "parallm gateway: send on " << endpoints[socket]
+              << " failed: " << zmq_strerror(err) << " (frame dropped)\n";
+  }
+
+  send_outcome try_send(std::size_t socket, const std::string& routing_id,
+                        const std::string& frame) {
+    void* s = sockets[socket].handle();
+    if (is_router(socket)) {
+      // With ROUTER_MANDATORY the routing id part is where a gone or full peer shows; once it
+      // is taken, the payload part is too.
+      if (zmq_send(s, routing_id.data(), routing_id.size(), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        const int err = zmq_errno();
+        if (err == EAGAIN) return send_outcome::would_block;
+        if (err != EHOSTUNREACH) log_send_error_once(socket, err);
+        return send_outcome::unreachable;
+      }
+    }
+    if (zmq_send(s, frame.data(), frame.size(), ZMQ_DONTWAIT) < 0) {
+      const int err = zmq_errno();
+      if (err == EAGAIN) return send_outcome::would_block;
+      log_send_error_once(socket, err);
+      return send_outcome::unreachable;
+    }
+    bump(counts.frames_out);
+    bump(counts.bytes_out, frame.size());
+    return send_outcome::sent;
+  }
+
+  bool send(std::size_t socket, const std::string& routing_id, std::string frame) override {
+    if (socket >= sockets.size()) {
+      if (!send_error_logged) {
+        send_error_logged = true;
+        std::cerr << "parallm gateway: a frame for socket " << socket << " of " << sockets.size()
+                  << " (dropped)\n";
+      }
+      bump(counts.unreachable);
+      return false;
+    }
+    // A DEALER has one queue whatever the routing id, so its backlog has one key.
+    auto key = std::make_pair(socket, is_router(socket) ? routing_id : std::string());
+    auto waiting = backlog.find(key);
+    if (waiting == backlog.end()) {
+      switch (try_send(socket, routing_id, frame)) {
+        case send_outcome::sent:
+          return true;
+        case send_outcome::unreachable:
+          bump(counts.unreachable);
+          return false;
+        case send_outcome::would_block:
+          waiting = backlog.emplace(std::move(key), std::deque<std::string>()).first;
+          break;
+      }
+    }
+    // Behind a backlog even when it might go now: frames to one peer keep their order.
+    waiting->second.push_back(std::move(frame));
+    bump(counts.backlogged);
+    bump(counts.backlog_now);
+    return true;
+  }
+
+  void retry_backlog() {
+    for (auto it = backlog.begin(); it != backlog.end();) {
+      auto& [key, frames] = *it;
+      while (!frames.empty()) {
+        const auto outcome = try_send(key.first, key.second, frames.front());
+        if (outcome == send_outcome::would_block) break;
+        if (outcome == send_outcome::unreachable) bump(counts.unreachable);
+        frames.pop_front();
+        counts.backlog_now.fetch_sub(1, std::memory_order_relaxed);
+      }
+      it = frames.empty() ? backlog.erase(it) : std::next(it);
+    }
+  }
+
+  void send_outbox() {
+    std::deque<outgoing> ready;
+    {
+      std::lock_guard lock(outbox_mutex);
+      ready.swap(outbox);
+    }
+    for (auto& o : ready) send(o.socket, o.routing_id, std::move(o.frame));
+  }
+
+  template <typename F>
+  void guarded(F&& call) {
+    try {
+      call();
+    } catch (const std::exception& e) {
+      note_handler_error(e.what());
+    } catch (...) {
+      note_handler_error("an exception not derived from std::exception");
+    }
+  }
+
+  void note_handler_error(const char* what) {
+    bump(counts.handler_errors);
+    if (handler_error_logged) return;
+    handler_error_logged = true;
+    std::cerr << "parallm gateway: the frame handler threw (" << what
+              << "); counted in handler_errors, further ones are not logged\n";
+  }
+
+  // Hands over up to receive_batch_cap messages from one socket; returns how many.
+  int receive_from(std::size_t socket) {
+    void* s = sockets[socket].handle();
+    const bool router = is_router(socket);
+    std::string routing_id;
+    int received = 0;
+    zmq::message_t part;
+    zmq::message_t first;
+    while (received < receive_batch_cap && !stopping.load(std::memory_order_relaxed)) {
+      if (zmq_msg_recv(part.handle(), s, ZMQ_DONTWAIT) < 0) break;  // EAGAIN: nothing more
+      routing_id.clear();
+      if (router) {
+        routing_id.assign(static_cast<const char*>(part.data()), part.size());
+        if (!part.more()) continue;  // a routing id without a message: nothing to hand over
+        if (zmq_msg_recv(part.handle(), s, 0) < 0) break;
+      }
+      // ZeroMQ delivers a multipart message whole, so its other parts are already here.
+      std::size_t parts = 1;
+      std::uint64_t bytes = part.size();
+      first.move(part);
+      for (bool more = first.more(); more; more = part.more()) {
+        if (zmq_msg_recv(part.handle(), s, ZMQ_DONTWAIT) < 0) break;
+        ++parts;
+        bytes += part.size();
+      }
+      ++received;
+      bump(counts.frames_in);
+      bump(counts.bytes_in, bytes);
+      const std::string_view frame(static_cast<const char*>(first.data()), first.size());
+      guarded([&] { handler.on_frame(*this, socket, routing_id, frame, parts); });
+    }
+    return received;
+  }
+
+  void run() {
+    std::vector<zmq_pollitem_t> items;
+    for (auto& s : sockets) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
+    auto next_tick = clock_type::now() + tick;
+    while (!stopping.load()) {
+      try {
+        pass(items, next_tick);
+      } catch (const std::exception& e) {
+        // Only memory running out gets here; the thread must outlive it.
+        std::cerr << "parallm gateway: " << e.what() << "\n";
+        std::this_thread::sleep_for(std::chrono::milliseconds(backlog_retry_ms));
+      }
+    }
+  }
+
+  // One wait and what follows it: backlog, outbox, every readable socket, and the tick.
+  void pass(std::vector<zmq_pollitem_t>& items, clock_type::time_point& next_tick) {
+    long timeout_ms = std::max<long>(
+        0, std::chrono::ceil<std::chrono::milliseconds>(next_tick - clock_type::now()).count());
+    if (!backlog.empty()) timeout_ms = std::min(timeout_ms, backlog_retry_ms);
+    if (zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms) < 0) {
+      if (zmq_errno() == EINTR) return;
+      throw std::runtime_error(std::string("poll failed: ") + zmq_strerror(zmq_errno()));
+    }
+    if (stopping.load()) return;
+    if (items.back().revents & ZMQ_POLLIN) drain_wake_fd();
+    retry_backlog();
+    send_outbox();
+    int received = 0;
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+      if (items[i].revents & ZMQ_POLLIN) received += receive_from(i);
+    }
+    const auto now = clock_type::now();
+    if (received > 0 || now >= next_tick) {
+      guarded([&] { handler.on_tick(*this, now); });
+      next_tick = now + tick;
+    }
+  }
+};
+
+gateway::gateway(std::vector<socket_spec> sockets, gateway_handler& handler,
+                 std::chrono::milliseconds tick)
+    : impl_(std::make_unique<impl>(std::move(sockets), handler, tick)) {}
+
+gateway::~gateway() {
+  stop();
+}
+
+void gateway::start() {
+  auto& m = *impl_;
+  if (m.started || m.stopping.load()) throw std::logic_error("gateway::start called twice");
+  m.started = true;
+  try {
+    m.open_sockets();
+  } catch (...) {
+    m.close_sockets();
+    {
+      std::lock_guard lock(m.outbox_mutex);
+      m.closed = true;
+      m.outbox.clear();
+    }
+    throw;
+  }
+  m.thread = std::thread([&m] { m.run(); });
+}
+
+void gateway::post(std::size_t socket, std::string routing_id, std::string frame) {
+  auto& m = *impl_;
+  bool was_empty = false;
+  {
+    std::lock_guard lock(m.outbox_mutex);
+    if (m.closed) return;
+    was_empty = m.outbox.empty();
+    m.outbox.push_back({socket, std::move(routing_id), std::move(frame)});
+  }
+  // One wakeup per batch: the thread takes the whole outbox at once, and a post that finds it
+  // non-empty knows a wakeup is already on its way.
+  if (was_empty) m.wake();
+}
+
+void gateway::stop() {
+  auto& m = *impl_;
+  std::call_once(m.stop_once, [&m] {
+    {
+      std::lock_guard lock(m.outbox_mutex);
+      m.closed = true;
+      m.outbox.clear();
+    }
+    m.stopping.store(true);
+    if (m.thread.joinable()) {
+      m.wake();
+      m.thread.join();
+      m.close_sockets();
+    }
+  });
+}
+
+std::string gateway::endpoint(std::size_t socket) const {
+  return impl_->endpoints.at(socket);
+}
+
+gateway_counters gateway::counters() const {
+  const auto& c = impl_->counts;
+  auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return {get(c.frames_in),   get(c.frames_out), get(c.bytes_in),    get(c.bytes_out),
+          get(c.unreachable), get(c.backlogged), get(c.backlog_now), get(c.handler_errors)};
+}
+
+}  // namespace parallm::nodes
