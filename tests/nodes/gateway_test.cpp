@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -374,6 +375,68 @@ BOOST_AUTO_TEST_CASE(frames_for_a_peer_that_does_not_read_wait_and_arrive_in_ord
   }
   BOOST_TEST(eventually([&] { return router.counters().backlog_now == 0u; }));
   BOOST_TEST(router.counters().frames_out == static_cast<std::uint64_t>(n));
+}
+
+namespace {
+
+// A raw DEALER that reads only when told, with the smallest receive queue ZeroMQ allows.
+struct lazy_peer {
+  zmq::socket_t socket;
+  std::string routing_id;
+
+  lazy_peer(zmq::context_t& ctx, const std::string& ep, recorder& at_router, std::size_t seen) {
+    socket = zmq::socket_t(ctx, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::rcvhwm, 1);
+    socket.set(zmq::sockopt::rcvtimeo, 10000);
+    socket.connect(ep);
+    socket.send(zmq::buffer(std::string_view("hello")), zmq::send_flags::none);
+    if (!at_router.wait_for_count(seen + 1)) throw std::runtime_error("no hello from the peer");
+    routing_id = at_router.frames().at(seen).routing_id;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_peer_that_does_not_read_holds_up_no_other_peer) {
+  temp_dir dir;
+  const auto ep = "ipc://" + (dir.path / "two").string();
+  recorder at_router;
+  gateway router(router_on(ep, 1), at_router);
+  router.start();
+  zmq::context_t ctx(1);
+  lazy_peer slow(ctx, ep, at_router, 0);
+  lazy_peer fast(ctx, ep, at_router, 1);
+
+  const std::string padding(64 * 1024, 'x');
+  for (int i = 0; i < 200; ++i) router.post(0, slow.routing_id, padding);
+  BOOST_TEST_REQUIRE(eventually([&] { return router.counters().backlog_now > 0u; }));
+  for (int i = 0; i < 20; ++i) {
+    router.post(0, fast.routing_id, std::to_string(i));
+    zmq::message_t m;
+    BOOST_TEST_REQUIRE(fast.socket.recv(m).has_value());
+    BOOST_TEST_REQUIRE(m.to_string() == std::to_string(i));
+  }
+  BOOST_TEST(router.counters().backlog_now > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(the_backlog_of_a_peer_that_leaves_is_dropped_and_counted) {
+  temp_dir dir;
+  const auto ep = "ipc://" + (dir.path / "leaving").string();
+  recorder at_router;
+  gateway router(router_on(ep, 1), at_router);
+  router.start();
+  zmq::context_t ctx(1);
+  auto peer = std::make_unique<lazy_peer>(ctx, ep, at_router, 0);
+
+  const std::string padding(64 * 1024, 'x');
+  for (int i = 0; i < 200; ++i) router.post(0, peer->routing_id, padding);
+  BOOST_TEST_REQUIRE(eventually([&] { return router.counters().backlog_now > 0u; }));
+  peer.reset();
+  BOOST_TEST_REQUIRE(eventually([&] { return router.counters().backlog_now == 0u; }));
+  const auto c = router.counters();
+  BOOST_TEST(c.unreachable > 0u);
+  BOOST_TEST(c.frames_out + c.unreachable == 200u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
