@@ -1,12 +1,9 @@
 #define BOOST_TEST_MODULE gateway
 #include <boost/test/unit_test.hpp>
 
-#include <stdlib.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -17,10 +14,12 @@
 #include <zmq.hpp>
 
 #include "nodes/gateway.hpp"
+#include "support/process.hpp"
 
 using namespace parallm::nodes;
 using namespace std::chrono_literals;
 using role = socket_spec::role;
+using parallm::test::temp_dir;
 
 namespace {
 
@@ -83,20 +82,6 @@ std::vector<socket_spec> router_on(std::string endpoint, int high_water_mark = 1
 std::vector<socket_spec> dealer_to(std::string endpoint) {
   return {{role::dealer_connect, std::move(endpoint)}};
 }
-
-// A directory for ipc:// endpoints, removed with everything in it.
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "gateway_test.XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
 
 // Bound and released again, so that a later bind to it finds it free.
 std::string free_tcp_endpoint() {
@@ -176,7 +161,7 @@ BOOST_AUTO_TEST_CASE(frames_posted_from_another_thread_keep_their_order_both_way
 
 BOOST_AUTO_TEST_CASE(ipc_endpoints_work_too) {
   temp_dir dir;
-  const auto ep = "ipc://" + (dir.path / "coordinator").string();
+  const auto ep = "ipc://" + (dir / "coordinator").string();
   recorder at_router, at_dealer;
   at_router.reply = [](gateway_io& io, const received& r) {
     io.send(r.socket, r.routing_id, "echo " + r.frame);
@@ -345,7 +330,7 @@ BOOST_AUTO_TEST_SUITE(backlog)
 BOOST_AUTO_TEST_CASE(frames_for_a_peer_that_does_not_read_wait_and_arrive_in_order) {
   constexpr int n = 200;
   temp_dir dir;
-  const auto ep = "ipc://" + (dir.path / "slow").string();
+  const auto ep = "ipc://" + (dir / "slow").string();
   recorder at_router;
   gateway router(router_on(ep, 1), at_router);
   router.start();
@@ -400,7 +385,7 @@ struct lazy_peer {
 
 BOOST_AUTO_TEST_CASE(a_peer_that_does_not_read_holds_up_no_other_peer) {
   temp_dir dir;
-  const auto ep = "ipc://" + (dir.path / "two").string();
+  const auto ep = "ipc://" + (dir / "two").string();
   recorder at_router;
   gateway router(router_on(ep, 1), at_router);
   router.start();
@@ -422,7 +407,7 @@ BOOST_AUTO_TEST_CASE(a_peer_that_does_not_read_holds_up_no_other_peer) {
 
 BOOST_AUTO_TEST_CASE(the_backlog_of_a_peer_that_leaves_is_dropped_and_counted) {
   temp_dir dir;
-  const auto ep = "ipc://" + (dir.path / "leaving").string();
+  const auto ep = "ipc://" + (dir / "leaving").string();
   recorder at_router;
   gateway router(router_on(ep, 1), at_router);
   router.start();
