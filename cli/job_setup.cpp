@@ -10,26 +10,11 @@
 
 #include "batch/line_reader.hpp"
 #include "batch/openai_batch.hpp"
-#include "config/job_loader.hpp"
+#include "flow/graph_load.hpp"
 
 namespace parallm::cli {
 
 namespace {
-
-// The job of a Batch file run without a job file: the model and every request field come
-// from each line's body; --provider/--base-url/--set shape the rest.
-constexpr const char* batch_job_yaml =
-    "version: 1\nname: openai-batch\nprovider: { kind: openai, model: from-request-body }\n";
-
-void add_passthrough_node(config::job& job) {
-  config::node_spec node;
-  node.name = "request";
-  node.prompt = "{{body}}";
-  node.system = "{{url}}";
-  node.passthrough = true;
-  job.nodes.push_back(std::move(node));
-  job.output = "request";
-}
 
 // A YAML single-quoted scalar, so that URLs and names are taken as plain text.
 std::string yaml_quoted(const std::string& text) {
@@ -61,20 +46,10 @@ std::vector<std::string> overrides_for(const setting_shorthands& shorthands,
 std::shared_ptr<const flow::graph> load_graph(const std::string& job_path,
                                               const std::vector<std::string>& overrides,
                                               bool openai_batch) {
-  const config::job_load_options options{openai_batch};
-  auto loaded = job_path.empty()
-                    ? config::parse_job(batch_job_yaml, "<openai-batch>", overrides, options)
-                    : config::load_job_file(job_path, overrides, options);
+  const auto loaded = flow::load_graph_file(job_path, overrides, openai_batch);
   for (const auto& note : loaded.notes) std::fprintf(stderr, "parallm: %s\n", note.c_str());
-  if (!loaded.errors.empty()) {
-    for (const auto& d : loaded.errors) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-    std::fprintf(stderr, "parallm: %zu error%s in %s\n", loaded.errors.size(),
-                 loaded.errors.size() == 1 ? "" : "s",
-                 job_path.empty() ? "the OpenAI Batch settings" : job_path.c_str());
-    return nullptr;
-  }
-  if (loaded.value->nodes.empty()) add_passthrough_node(*loaded.value);
-  return flow::graph::compile(*loaded.value);
+  for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.c_str());
+  return loaded.value;
 }
 
 std::optional<std::string> check_input_readable(const std::string& path) {
