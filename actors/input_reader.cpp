@@ -22,8 +22,8 @@ struct reader_state {
 };
 
 admitted_item admit(reader_state& st, batch::input_item&& in) {
-  admitted_item item{st.next_seq++, in.line, std::move(in.id), std::move(in.fields),
-                     std::move(in.error)};
+  admitted_item item{st.next_seq++,       in.line, std::move(in.id), std::move(in.fields),
+                     std::move(in.error), {}};
   if (!item.error.empty()) return item;
   if (!item.id.empty() && !st.seen.insert(item.id, item.line)) {
     item.error = "line " + std::to_string(item.line) + ": " +
@@ -66,6 +66,7 @@ item_batch read_items(reader_state& st, std::uint64_t want) {
       continue;
     }
     out.items.push_back(admit(st, std::move(*parsed)));
+    if (st.options.keep_text) out.items.back().text = st.line;
   }
   return out;
 }

@@ -22,6 +22,7 @@ struct input_reader_options {
   std::shared_ptr<batch::line_reader> input;
   std::shared_ptr<const flow::graph> graph;
   std::shared_ptr<const batch::resume_state> already_done;  // --resume; may be null
+  bool keep_text = false;  // admitted_item::text: `submit` sends the lines as they were read
 };
 
 reader_actor spawn_input_reader(caf::actor_system& system, input_reader_options options);

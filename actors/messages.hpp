@@ -59,6 +59,7 @@ struct admitted_item {
   std::string id;  // JSON text, empty for none (batch::input_item::id)
   nlohmann::json fields;
   std::string error;
+  std::string text;  // the line as read, kept only for a client that sends it on
 };
 
 struct item_batch {
