@@ -118,6 +118,9 @@ bool read(const object& o, config::sim_failure& out) {
 bool read(const object& o, providers::outcome_kind& out) {
   return read_enum_as(o, providers::outcome_kind::final, out);
 }
+bool read(const object& o, line_status& out) {
+  return read_enum_as(o, line_status::failed, out);
+}
 bool read(const object& o, command& out) {
   return read_enum_as(o, static_cast<command>(command_count - 1), out);
 }
@@ -216,10 +219,11 @@ bool read(const object& o, wire_result& out) {
 }
 
 bool read(const object& o, input_line& out) {
-  return read_fields(o, out.seq, out.line, out.text);
+  return read_fields(o, out.seq, out.line, out.text, out.error);
 }
 bool read(const object& o, item_line& out) {
-  return read_fields(o, out.seq, out.text);
+  return read_fields(o, out.seq, out.text, out.status, out.prompt_tokens, out.completion_tokens,
+                     out.latency_us);
 }
 
 bool read(const object& o, worker_status& out) {
@@ -256,7 +260,8 @@ bool read(const object& o, result_frame& out) {
   return read_fields(o, out.results);
 }
 bool read(const object& o, submit& out) {
-  return read_fields(o, out.batch, out.job_path, out.job_text);
+  return read_fields(o, out.batch, out.job_path, out.job_text, out.overrides,
+                     out.openai_batch_input, out.openai_batch_output, out.nonce);
 }
 bool read(const object& o, item_frame& out) {
   return read_fields(o, out.batch, out.items, out.end_of_input, out.skipped);
@@ -265,7 +270,8 @@ bool read(const object& o, line_frame& out) {
   return read_fields(o, out.batch, out.lines);
 }
 bool read(const object& o, batch_done& out) {
-  return read_fields(o, out.batch, out.ok, out.failed, out.error);
+  return read_fields(o, out.batch, out.ok, out.failed, out.error, out.stopped, out.calls,
+                     out.attempts, out.rate_limited);
 }
 bool read(const object& o, status_request&) {
   return read_fields(o);

@@ -119,10 +119,10 @@ void write(packer& pk, const wire_result& v) {
 }
 
 void write(packer& pk, const input_line& v) {
-  write_fields(pk, v.seq, v.line, v.text);
+  write_fields(pk, v.seq, v.line, v.text, v.error);
 }
 void write(packer& pk, const item_line& v) {
-  write_fields(pk, v.seq, v.text);
+  write_fields(pk, v.seq, v.text, v.status, v.prompt_tokens, v.completion_tokens, v.latency_us);
 }
 
 void write(packer& pk, const worker_status& v) {
@@ -158,7 +158,8 @@ void write(packer& pk, const result_frame& v) {
   write_fields(pk, v.results);
 }
 void write(packer& pk, const submit& v) {
-  write_fields(pk, v.batch, v.job_path, v.job_text);
+  write_fields(pk, v.batch, v.job_path, v.job_text, v.overrides, v.openai_batch_input,
+               v.openai_batch_output, v.nonce);
 }
 void write(packer& pk, const item_frame& v) {
   write_fields(pk, v.batch, v.items, v.end_of_input, v.skipped);
@@ -167,7 +168,8 @@ void write(packer& pk, const line_frame& v) {
   write_fields(pk, v.batch, v.lines);
 }
 void write(packer& pk, const batch_done& v) {
-  write_fields(pk, v.batch, v.ok, v.failed, v.error);
+  write_fields(pk, v.batch, v.ok, v.failed, v.error, v.stopped, v.calls, v.attempts,
+               v.rate_limited);
 }
 void write(packer& pk, const status_request&) {
   pk.pack_array(0);

@@ -94,13 +94,22 @@ struct result_frame {
 struct submit {
   std::uint64_t batch = 0;  // chosen by the client, unique among its batches
   std::string job_path;     // for messages only: the job is job_text
-  std::string job_text;
+  std::string job_text;     // may be empty when the input is an OpenAI Batch file: no job file
+  // The client's --set list, shorthands already folded in: the coordinator applies them when
+  // it parses job_text (config::parse_job), so a job means the same on every machine.
+  std::vector<std::string> overrides;
+  bool openai_batch_input = false;   // the input lines are an OpenAI Batch file's requests
+  bool openai_batch_output = false;  // --format openai-batch
+  std::uint64_t nonce = 0;           // drawn by the client per run: Batch output line ids
 };
 
 struct input_line {
   std::uint64_t seq = 0;   // admitted items 0, 1, 2, ... of the batch
   std::uint64_t line = 0;  // in the input file, for messages
-  std::string text;
+  std::string text;        // the raw input line
+  // Set when the client already found the line bad (a duplicate id, a missing template
+  // variable, not a JSON object): the coordinator writes the item out as failed with it.
+  std::string error;
 };
 
 struct item_frame {
@@ -110,9 +119,16 @@ struct item_frame {
   std::uint64_t skipped = 0;  // lines the client's --resume found already written
 };
 
+// How an output line ended, so the client counts its summary without parsing the line.
+enum class line_status { ok, partial, failed };
+
 struct item_line {
   std::uint64_t seq = 0;
   std::string text;  // the output line, JSON, without its newline
+  line_status status = line_status::ok;
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  std::uint64_t latency_us = 0;
 };
 
 struct line_frame {
@@ -124,7 +140,11 @@ struct batch_done {
   std::uint64_t batch = 0;
   std::uint64_t ok = 0;
   std::uint64_t failed = 0;
-  std::string error;  // why the batch stopped early; empty when every item was written
+  std::string error;    // an internal error, or why the job was refused; empty otherwise
+  std::string stopped;  // why the batch stopped early: its first calls all failed alike
+  std::uint64_t calls = 0;
+  std::uint64_t attempts = 0;
+  std::uint64_t rate_limited = 0;
 };
 
 struct status_request {};

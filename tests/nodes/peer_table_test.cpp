@@ -67,7 +67,8 @@ BOOST_AUTO_TEST_CASE(a_client_hello_admits_a_client) {
   BOOST_TEST_REQUIRE(t.find("c") != nullptr);
   BOOST_TEST((t.find("c")->kind == peer_kind::client));
   BOOST_TEST(t.find("c")->name == "me");
-  BOOST_TEST((t.on_frame("c", message{submit{1, "job.yaml", "{}"}}, t0) == route()));
+  BOOST_TEST(
+      (t.on_frame("c", message{submit{1, "job.yaml", "{}", {}, false, false, 0}}, t0) == route()));
 }
 
 BOOST_AUTO_TEST_CASE(undecodable_frames_are_counted_by_the_codecs_error) {

@@ -74,6 +74,71 @@ BOOST_AUTO_TEST_CASE(a_result_keeps_every_field) {
   BOOST_TEST(got.rate.reset_tokens_header == "anthropic-ratelimit-input-tokens-reset");
 }
 
+BOOST_AUTO_TEST_CASE(a_submit_keeps_every_field) {
+  const auto r = decode(encode(samples().at(static_cast<std::size_t>(command::submit))));
+  BOOST_TEST_REQUIRE(r.has_value());
+  const auto& got = std::get<submit>(r.value());
+  BOOST_TEST(got.batch == 5u);
+  BOOST_TEST(got.job_path == "jobs/joke.yaml");
+  BOOST_TEST(got.job_text == "version: 1\nname: joke\n");
+  BOOST_TEST(got.overrides == std::vector<std::string>({"model=gpt-4o", "concurrency=8"}));
+  BOOST_TEST(got.openai_batch_input);
+  BOOST_TEST(got.openai_batch_output);
+  BOOST_TEST(got.nonce == 0x1234abcd5678ull);
+  // The other way round, and a Batch input with no job file at all.
+  const auto r2 = decode(encode(submit{6, "", "", {}, true, false, 1}));
+  BOOST_TEST_REQUIRE(r2.has_value());
+  const auto& plain = std::get<submit>(r2.value());
+  BOOST_TEST(plain.job_text.empty());
+  BOOST_TEST(plain.overrides.empty());
+  BOOST_TEST(plain.openai_batch_input);
+  BOOST_TEST(!plain.openai_batch_output);
+  BOOST_TEST(plain.nonce == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(input_lines_keep_their_error) {
+  const auto r = decode(encode(samples().at(static_cast<std::size_t>(command::items))));
+  BOOST_TEST_REQUIRE(r.has_value());
+  const auto& got = std::get<item_frame>(r.value());
+  BOOST_TEST_REQUIRE(got.items.size() == 2u);
+  BOOST_TEST(got.items[0].error.empty());
+  BOOST_TEST(got.items[1].seq == 1u);
+  BOOST_TEST(got.items[1].line == 3u);
+  BOOST_TEST(got.items[1].text == R"({"id":1})");
+  BOOST_TEST(got.items[1].error == "line 3: duplicate id 1");
+  BOOST_TEST(got.end_of_input);
+  BOOST_TEST(got.skipped == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(item_lines_keep_status_tokens_and_latency) {
+  for (const auto status : {line_status::ok, line_status::partial, line_status::failed}) {
+    const item_line sent{42, R"({"id":1})", status, 1ull << 40, 77, 5000000};
+    const auto r = decode(encode(line_frame{5, {sent}}));
+    BOOST_TEST_REQUIRE(r.has_value());
+    const auto& got = std::get<line_frame>(r.value()).lines.at(0);
+    BOOST_TEST((got.status == status));
+    BOOST_TEST(got.seq == 42u);
+    BOOST_TEST(got.text == sent.text);
+    BOOST_TEST(got.prompt_tokens == 1ull << 40);
+    BOOST_TEST(got.completion_tokens == 77u);
+    BOOST_TEST(got.latency_us == 5000000u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(batch_done_keeps_every_count) {
+  const auto r = decode(encode(samples().at(static_cast<std::size_t>(command::batch_done))));
+  BOOST_TEST_REQUIRE(r.has_value());
+  const auto& got = std::get<batch_done>(r.value());
+  BOOST_TEST(got.batch == 5u);
+  BOOST_TEST(got.ok == 100u);
+  BOOST_TEST(got.failed == 2u);
+  BOOST_TEST(got.error == "internal: store failed");
+  BOOST_TEST(got.stopped == "stopped: 20 calls failed alike");
+  BOOST_TEST(got.calls == 130u);
+  BOOST_TEST(got.attempts == 140u);
+  BOOST_TEST(got.rate_limited == 7u);
+}
+
 // Every reset header providers::read_rate_headers can name survives the wire.
 BOOST_AUTO_TEST_CASE(rate_header_names_come_back_as_read) {
   const std::vector<std::vector<std::pair<std::string, std::string>>> answers{

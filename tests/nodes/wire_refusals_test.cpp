@@ -14,7 +14,7 @@ BOOST_AUTO_TEST_SUITE(limits)
 BOOST_AUTO_TEST_CASE(a_frame_over_the_byte_cap_is_too_large) {
   wire_limits small;
   small.max_frame_bytes = 64;
-  const auto bytes = encode(submit{1, "job.yaml", std::string(100, 'x')});
+  const auto bytes = encode(submit{1, "job.yaml", std::string(100, 'x'), {}, false, false, 0});
   BOOST_TEST((error_of(bytes, small) == decode_error::too_large));
   BOOST_TEST(decode(bytes).has_value());
 }
@@ -22,9 +22,10 @@ BOOST_AUTO_TEST_CASE(a_frame_over_the_byte_cap_is_too_large) {
 BOOST_AUTO_TEST_CASE(a_string_over_its_cap_is_too_large) {
   wire_limits small;
   small.max_string_bytes = 99;
-  BOOST_TEST((error_of(encode(submit{1, "job.yaml", std::string(100, 'x')}), small) ==
-              decode_error::too_large));
-  BOOST_TEST(decode(encode(submit{1, "job.yaml", std::string(99, 'x')}), small).has_value());
+  BOOST_TEST((error_of(encode(submit{1, "job.yaml", std::string(100, 'x'), {}, false, false, 0}),
+                       small) == decode_error::too_large));
+  BOOST_TEST(decode(encode(submit{1, "job.yaml", std::string(99, 'x'), {}, false, false, 0}), small)
+                 .has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_list_over_its_cap_is_too_large) {
@@ -149,6 +150,90 @@ BOOST_AUTO_TEST_CASE(an_enum_past_its_last_value) {
   };
   BOOST_TEST(decode(bytes(command_count - 1)).has_value());
   BOOST_TEST((error_of(bytes(command_count)) == decode_error::wrong_shape));
+}
+
+BOOST_AUTO_TEST_CASE(a_line_status_past_failed) {
+  auto bytes = [](std::uint32_t status) {
+    return frame(protocol_version, static_cast<std::uint64_t>(command::item_lines),
+                 [status](packer& pk) {
+                   pk.pack_array(2);
+                   pk.pack_uint64(5);
+                   pk.pack_array(1);
+                   pk.pack_array(6);
+                   pk.pack_uint64(0);
+                   pack_str(pk, "{}");
+                   pk.pack_uint32(status);
+                   pk.pack_uint64(1);
+                   pk.pack_uint64(2);
+                   pk.pack_uint64(3);
+                 });
+  };
+  BOOST_TEST(decode(bytes(2)).has_value());
+  BOOST_TEST((error_of(bytes(3)) == decode_error::wrong_shape));
+  BOOST_TEST((error_of(bytes(1u << 31)) == decode_error::wrong_shape));
+}
+
+// Each new field of the client's bodies, given the wrong type, refuses the frame.
+BOOST_AUTO_TEST_CASE(client_fields_of_the_wrong_type) {
+  const auto& all = samples();
+  const auto at = [&all](command c) { return encode(all.at(static_cast<std::size_t>(c))); };
+  // submit: an override that is not text, the list itself not a list, a flag that is a
+  // number, a nonce that is negative.
+  const auto sub = at(command::submit);
+  BOOST_TEST((error_of(replace_once(sub, packed_str("concurrency=8"), "\x08")) ==
+              decode_error::wrong_shape));
+  BOOST_TEST(
+      (error_of(replace_once(sub, "\x92" + packed_str("model=gpt-4o") + packed_str("concurrency=8"),
+                             packed_str("model=gpt-4o"))) == decode_error::wrong_shape));
+  BOOST_TEST((error_of(replace_once(sub, "\xc3\xc3", "\x01\xc3")) == decode_error::wrong_shape));
+  BOOST_TEST((error_of(replace_once(sub, "\xc3\xc3", "\xc3\x01")) == decode_error::wrong_shape));
+  BOOST_TEST((error_of(replace_once(sub, std::string("\xcf\x00\x00\x12\x34\xab\xcd\x56\x78", 9),
+                                    std::string("\xd3\xff\xff\xff\xff\xff\xff\xff\xff", 9))) ==
+              decode_error::wrong_shape));
+  // items: an error that is nil instead of text.
+  BOOST_TEST((error_of(replace_once(at(command::items), packed_str("line 3: duplicate id 1"),
+                                    "\xc0")) == decode_error::wrong_shape));
+  // item_lines: a latency that is a float, a status that is text.
+  const auto lines = at(command::item_lines);
+  BOOST_TEST((error_of(replace_once(lines, std::string("\xce\x00\x0c\x65\x39", 5),
+                                    std::string("\xca\x00\x00\x00\x00", 5))) ==
+              decode_error::wrong_shape));
+  BOOST_TEST((error_of(replace_once(lines, "\x01\x78\x2d", packed_str("p") + "\x78\x2d")) ==
+              decode_error::wrong_shape));
+  // batch_done: stopped that is a number, rate_limited that is text.
+  const auto done = at(command::batch_done);
+  BOOST_TEST((error_of(replace_once(done, packed_str("stopped: 20 calls failed alike"), "\x01")) ==
+              decode_error::wrong_shape));
+  BOOST_TEST((error_of(replace_once(done, "\xcc\x82\xcc\x8c\x07", "\xcc\x82\xcc\x8c\xa1x")) ==
+              decode_error::wrong_shape));
+}
+
+// The bodies of version 1 before these fields: a frame of the old layout is not accepted.
+BOOST_AUTO_TEST_CASE(client_bodies_missing_their_new_fields) {
+  BOOST_TEST((body_error(command::submit, [](packer& pk) {
+                pk.pack_array(3);
+                pk.pack_uint64(1);
+                pack_str(pk, "job.yaml");
+                pack_str(pk, "version: 1");
+              }) == decode_error::wrong_shape));
+  BOOST_TEST((body_error(command::batch_done, [](packer& pk) {
+                pk.pack_array(4);
+                pk.pack_uint64(1);
+                pk.pack_uint64(2);
+                pk.pack_uint64(3);
+                pack_str(pk, "");
+              }) == decode_error::wrong_shape));
+  BOOST_TEST((body_error(command::items, [](packer& pk) {
+                pk.pack_array(4);
+                pk.pack_uint64(1);
+                pk.pack_array(1);
+                pk.pack_array(3);
+                pk.pack_uint64(0);
+                pk.pack_uint64(1);
+                pack_str(pk, "{}");
+                pk.pack_false();
+                pk.pack_uint64(0);
+              }) == decode_error::wrong_shape));
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_rate_header_name) {
