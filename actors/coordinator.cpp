@@ -90,6 +90,14 @@ void send_tasks(self_pointer self) {
   }
 }
 
+// The id a joined worker has here, found by its actor's address; nullopt when it has none.
+std::optional<dispatch_core::worker_id> joined_id(self_pointer self, const worker_actor& worker) {
+  for (const auto& [id, actor] : self->state.workers) {
+    if (actor.address() == worker.address()) return id;
+  }
+  return std::nullopt;
+}
+
 void announce_end(self_pointer self) {
   auto& st = self->state;
   if (st.end_sent || st.reader_lost || st.core->request_outstanding()) return;
@@ -138,8 +146,27 @@ coordinator_impl::behavior_type coordinator_behavior(self_pointer self, coordina
   request_items(self);
   return {
       [=](join_atom, worker_actor worker, std::uint32_t capacity) {
-        const auto id = self->state.core->add_worker(capacity);
-        self->state.workers.emplace(id, std::move(worker));
+        // A second join (a remote worker announcing itself again) must not count its slots
+        // twice.
+        if (const auto id = joined_id(self, worker)) {
+          self->state.core->set_capacity(*id, capacity);
+        } else {
+          const auto added = self->state.core->add_worker(capacity);
+          self->state.workers.emplace(added, std::move(worker));
+        }
+        send_tasks(self);
+      },
+      [=](resize_atom, const worker_actor& worker, std::uint32_t capacity) {
+        if (const auto id = joined_id(self, worker)) {
+          self->state.core->set_capacity(*id, capacity);
+          send_tasks(self);
+        }
+      },
+      [=](leave_atom, const worker_actor& worker) {
+        const auto id = joined_id(self, worker);
+        if (!id) return;
+        self->state.core->remove_worker(*id);
+        self->state.workers.erase(*id);
         send_tasks(self);
       },
       [=](calls_atom, call_batch& batch) {

@@ -43,8 +43,15 @@ void dispatch_core::stop() {
 
 dispatch_core::worker_id dispatch_core::add_worker(std::uint32_t capacity) {
   const auto id = next_worker_id_++;
-  workers_.push_back({id, capacity, capacity});
+  workers_.push_back({id, capacity, 0});
   return id;
+}
+
+bool dispatch_core::set_capacity(worker_id id, std::uint32_t capacity) {
+  const auto index = worker_index(id);
+  if (index == workers_.size()) return false;
+  workers_[index].capacity = capacity;
+  return true;
 }
 
 std::size_t dispatch_core::worker_index(worker_id id) const {
@@ -57,7 +64,7 @@ std::size_t dispatch_core::worker_index(worker_id id) const {
 std::optional<std::uint32_t> dispatch_core::credit(worker_id id) const {
   const auto index = worker_index(id);
   if (index == workers_.size()) return std::nullopt;
-  return workers_[index].credit;
+  return workers_[index].credit();
 }
 
 // A removed worker's slots are gone with it.
@@ -66,7 +73,7 @@ void dispatch_core::give_back_slot(worker_id id) {
   const auto index = worker_index(id);
   if (index == workers_.size()) return;
   auto& slot = workers_[index];
-  slot.credit = std::min(slot.capacity, slot.credit + 1);
+  if (slot.in_use > 0) --slot.in_use;
 }
 
 template <class Lost>
@@ -161,7 +168,7 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
   dispatch_plan plan;
   if (dispatch_stopped_) return plan;
   std::size_t room = 0;
-  for (const auto& w : workers_) room += w.credit;
+  for (const auto& w : workers_) room += w.credit();
   if (room == 0) return plan;
   std::optional<long_hold> longest;
   auto ready = release(room, now, plan.wake_at, longest);
@@ -178,7 +185,8 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
     const auto w = next_worker_;
     next_worker_ = (next_worker_ + 1) % workers_.size();
     auto& slot = workers_[w];
-    if (slot.credit == 0) {
+    const auto credit = slot.credit();
+    if (credit == 0) {
       ++idle_rounds;
       continue;
     }
@@ -187,7 +195,7 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
         std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == slot.id; });
     if (it == out.end()) it = out.insert(out.end(), {slot.id, task_batch{}});
     const auto fair_share = std::max<std::size_t>(1, ready.size() / workers_.size());
-    const auto n = std::min<std::size_t>({slot.credit, ready.size(), fair_share});
+    const auto n = std::min<std::size_t>({credit, ready.size(), fair_share});
     for (std::size_t i = 0; i < n; ++i) {
       const auto id = ready.front();
       ready.pop_front();
@@ -205,7 +213,7 @@ dispatch_core::dispatch_plan dispatch_core::dispatch(clock::time_point now) {
                                       record.call.system,
                                       record.call.count});
     }
-    slot.credit -= static_cast<std::uint32_t>(n);
+    slot.in_use += static_cast<std::uint32_t>(n);
     at_workers_ += n;
   }
   return plan;

@@ -107,6 +107,11 @@ class dispatch_core {
   // -- workers -------------------------------------------------------------------------
   // A worker that takes up to `capacity` tasks at a time; it gets work at the next dispatch.
   worker_id add_worker(std::uint32_t capacity);
+  // A remote worker's slots are shared by the batches it serves, so each batch's share
+  // changes as batches start and end. Tasks already at the worker finish normally when its
+  // share shrinks below what it holds; it gets no new ones until it holds fewer than its new
+  // capacity. 0 is allowed: nothing from this batch for now. False for a worker not here.
+  bool set_capacity(worker_id id, std::uint32_t capacity);
   // The worker left or is presumed dead: it gets nothing more, and its tasks are taken back
   // (below). Returns how many; 0 for a worker that is not here.
   std::size_t remove_worker(worker_id id);
@@ -123,7 +128,8 @@ class dispatch_core {
   // request it is. After a stop, tasks taken back are dropped like the queued ones: their
   // items are left for --resume.
 
-  // Free slots of a worker; nullopt for one that is not here.
+  // Free slots of a worker (capacity less the tasks it holds, 0 when it holds more); nullopt
+  // for one that is not here.
   std::optional<std::uint32_t> credit(worker_id id) const;
   std::size_t workers() const { return workers_.size(); }
 
@@ -169,7 +175,8 @@ class dispatch_core {
   struct worker_slot {
     worker_id id = 0;
     std::uint32_t capacity = 0;
-    std::uint32_t credit = 0;
+    std::uint32_t in_use = 0;  // tasks at the worker; may exceed a capacity that shrank
+    std::uint32_t credit() const { return capacity > in_use ? capacity - in_use : 0; }
   };
 
   bool is_ours(const task_key& key) const {

@@ -45,10 +45,12 @@ using reducer_actor = caf::typed_actor<
     caf::reacts_to<drained_atom>, caf::reacts_to<abort_atom, std::string>,
     caf::reacts_to<stop_atom, std::string>>;
 
+// join with a worker already joined only changes its capacity, as resize does.
 using coordinator_actor = caf::typed_actor<
     caf::reacts_to<join_atom, worker_actor, std::uint32_t>,
-    caf::reacts_to<results_atom, result_batch>, caf::reacts_to<calls_atom, call_batch>,
-    caf::reacts_to<released_atom, std::uint64_t>, caf::reacts_to<retry_atom, task_key>,
-    caf::reacts_to<tick_atom>, caf::reacts_to<stop_atom>>;
+    caf::reacts_to<resize_atom, worker_actor, std::uint32_t>,
+    caf::reacts_to<leave_atom, worker_actor>, caf::reacts_to<results_atom, result_batch>,
+    caf::reacts_to<calls_atom, call_batch>, caf::reacts_to<released_atom, std::uint64_t>,
+    caf::reacts_to<retry_atom, task_key>, caf::reacts_to<tick_atom>, caf::reacts_to<stop_atom>>;
 
 }  // namespace parallm::actors

@@ -35,6 +35,10 @@ using finished_atom = caf::atom_constant<caf::atom("finished")>;
 using released_atom = caf::atom_constant<caf::atom("released")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
+// A joined worker's share of its slots for this batch changed (remote workers serve several).
+using resize_atom = caf::atom_constant<caf::atom("resize")>;
+// A joined worker left or is presumed dead: its tasks are redone elsewhere.
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;

@@ -227,3 +227,87 @@ BOOST_AUTO_TEST_CASE(after_a_stop_a_removed_workers_tasks_are_dropped) {
   BOOST_TEST(core.pending() == 0u);  // left for --resume, not queued
   BOOST_TEST(core.drained());
 }
+
+BOOST_AUTO_TEST_CASE(a_shrunk_capacity_lets_held_tasks_finish_and_sends_none_until_below_it) {
+  dispatch_core core(small_options());
+  const auto w = core.add_worker(3);
+  core.add_calls(calls_for(0, 6));
+  const auto held = tasks_of(core.dispatch(t0));
+  BOOST_TEST(held.size() == 3u);
+
+  BOOST_TEST(core.set_capacity(w, 1));
+  BOOST_TEST(*core.credit(w) == 0u);
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 0u);
+  BOOST_TEST(core.at_workers() == 3u);  // nothing taken back: the held tasks finish
+
+  feed(core, {outcome(held[0], providers::outcome_kind::ok)});
+  BOOST_TEST(*core.credit(w) == 0u);  // holds 2, may hold 1
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 0u);
+  feed(core, {outcome(held[1], providers::outcome_kind::ok)});
+  BOOST_TEST(*core.credit(w) == 0u);  // holds 1, may hold 1
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 0u);
+  feed(core, {outcome(held[2], providers::outcome_kind::ok)});
+  BOOST_TEST(*core.credit(w) == 1u);
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 1u);
+  BOOST_TEST(*core.credit(w) == 0u);
+  BOOST_TEST(core.at_workers() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_grown_capacity_gets_more_tasks_at_the_next_dispatch) {
+  dispatch_core core(small_options());
+  const auto w = core.add_worker(1);
+  core.add_calls(calls_for(0, 5));
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 1u);
+  BOOST_TEST(core.set_capacity(w, 4));
+  BOOST_TEST(*core.credit(w) == 3u);
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 3u);
+  BOOST_TEST(*core.credit(w) == 0u);
+  BOOST_TEST(core.at_workers() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_of_capacity_zero_gets_nothing_until_it_has_a_share) {
+  dispatch_core core(small_options());
+  const auto idle = core.add_worker(0);
+  const auto busy = core.add_worker(2);
+  core.add_calls(calls_for(0, 4));
+  const auto first = core.dispatch(t0);
+  BOOST_TEST(counters_for(first, idle).empty());
+  BOOST_TEST(counters_for(first, busy).size() == 2u);
+  BOOST_TEST(*core.credit(idle) == 0u);
+
+  BOOST_TEST(core.set_capacity(idle, 2));
+  const auto second = core.dispatch(t0);
+  BOOST_TEST(counters_for(second, idle) == (std::vector<std::uint64_t>{3, 4}),
+             boost::test_tools::per_element());
+
+  // Back to zero while holding two: both still finish, and free no slot for this batch.
+  BOOST_TEST(core.set_capacity(idle, 0));
+  feed(core, {outcome(numbered(second, 3), providers::outcome_kind::ok),
+              outcome(numbered(second, 4), providers::outcome_kind::ok)});
+  BOOST_TEST(*core.credit(idle) == 0u);
+  check_credit(core, {{busy, 2}});
+  BOOST_TEST(core.at_workers() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(resizing_a_worker_not_here_changes_nothing) {
+  dispatch_core core(small_options());
+  const auto w = core.add_worker(2);
+  BOOST_TEST(!core.set_capacity(w + 1, 5));
+  BOOST_TEST(core.remove_worker(w) == 0u);
+  BOOST_TEST(!core.set_capacity(w, 5));
+  BOOST_TEST(core.workers() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(removing_a_worker_held_over_its_capacity_requeues_all_it_held) {
+  dispatch_core core(small_options());
+  const auto w = core.add_worker(3);
+  core.add_calls(calls_for(0, 3));
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 3u);
+  core.set_capacity(w, 1);
+  BOOST_TEST(core.remove_worker(w) == 3u);
+  BOOST_TEST(core.at_workers() == 0u);
+  BOOST_TEST(core.pending() == 3u);
+  const auto other = core.add_worker(3);
+  BOOST_TEST(total_tasks(core.dispatch(t0)) == 3u);
+  BOOST_TEST(*core.credit(other) == 0u);
+}
