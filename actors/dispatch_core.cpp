@@ -7,8 +7,11 @@ namespace parallm::actors {
 dispatch_core::dispatch_core(options opts)
     : options_(std::move(opts)), rng_(options_.seed), failures_(options_.abort_after_failures) {
   if (options_.endpoints.empty()) options_.endpoints.emplace_back();
-  for (const auto& limits : options_.endpoints)
-    endpoints_.push_back({providers::rate_limiter(limits), {}, {}, {}});
+  for (std::size_t i = 0; i < options_.endpoints.size(); ++i) {
+    auto limiter = i < options_.limiters.size() ? options_.limiters[i] : nullptr;
+    if (!limiter) limiter = std::make_shared<providers::shared_rate_limiter>(options_.endpoints[i]);
+    endpoints_.push_back({std::move(limiter), {}, {}, {}});
+  }
 }
 
 std::uint64_t dispatch_core::items_to_request() const {
@@ -147,12 +150,14 @@ std::deque<std::uint64_t> dispatch_core::release(std::size_t room, clock::time_p
     while (!e.pending.empty() && ready.size() < room) {
       const auto id = e.pending.front();
       const auto tokens = tasks_.at(id).estimated_tokens;
-      if (!e.limiter.try_acquire(tokens, now)) {
-        const auto held = e.limiter.holding(tokens, now);
+      // Decided under the limiter's one lock: a batch sharing it cannot slip in between.
+      const auto decision = e.limiter->try_acquire_or_hold(tokens, now);
+      if (!decision.acquired) {
+        const auto& held = decision.held;
         const auto at = held ? held->until : now;
         if (!wake_at || at < *wake_at) wake_at = at;
         if (held && (!longest || held->until > longest->until)) {
-          longest = long_hold{std::string(e.limiter.name(held->cause)), held->until};
+          longest = long_hold{std::string(decision.held_by), held->until};
         }
         break;
       }
@@ -244,7 +249,7 @@ bool dispatch_core::note_hold(std::optional<long_hold> longest, clock::time_poin
 
 void dispatch_core::report_to_limiter(const task_record& record, const attempt_result& result,
                                       clock::time_point now) {
-  auto& limiter = endpoints_[record.endpoint].limiter;
+  auto& limiter = *endpoints_[record.endpoint].limiter;
   if (!result.rate.empty()) limiter.on_rate_headers(result.rate, now);
   if (result.outcome.http_status == 429) {
     limiter.on_rate_limited(record.sent_at, now);

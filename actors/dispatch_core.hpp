@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -20,6 +21,7 @@
 #include "providers/failure_watch.hpp"
 #include "providers/rate_limiter.hpp"
 #include "providers/retry_policy.hpp"
+#include "providers/shared_rate_limiter.hpp"
 
 namespace parallm::actors {
 
@@ -41,6 +43,9 @@ class dispatch_core {
     // One rate limiter per provider endpoint (graph::providers() order); none given means
     // one endpoint without limits.
     std::vector<providers::rate_limiter::options> endpoints;
+    // Endpoint i's limiter when other batches share it (actors/limiter_registry.hpp); a
+    // missing or null one is made fresh from endpoints[i], the core's own.
+    std::vector<std::shared_ptr<providers::shared_rate_limiter>> limiters;
     std::vector<std::uint32_t> node_endpoint;         // node index -> endpoint; default 0
     std::vector<std::optional<int>> node_max_tokens;  // for the token estimate of a call
     std::vector<std::uint32_t> node_profile;          // node index -> its call profile; default 0
@@ -166,7 +171,7 @@ class dispatch_core {
     bool at_worker = false;
   };
   struct endpoint {
-    providers::rate_limiter limiter;
+    std::shared_ptr<providers::shared_rate_limiter> limiter;
     std::deque<std::uint64_t> pending;  // counters of tasks ready to dispatch, oldest first
     // The latest a 429's retry waits until, and what set that wait: calls held back too.
     clock::time_point retry_hold_until{};

@@ -42,6 +42,13 @@ endpoint_groups group_endpoints(const std::vector<config::provider_spec>& provid
   return groups;
 }
 
+std::string endpoint_identity(const config::provider_spec& provider) {
+  // A separator no URL, model or variable name holds, so that no two identities run together.
+  constexpr char sep = '\x1f';
+  return std::to_string(static_cast<int>(provider.kind)) + sep + provider.base_url + sep +
+         provider.model + sep + provider.api_key_env;
+}
+
 bool is_loopback_url(std::string_view url) {
   const auto host = host_of(url);
   const bool ipv4_loopback =

@@ -21,6 +21,10 @@ struct endpoint_groups {
 };
 endpoint_groups group_endpoints(const std::vector<config::provider_spec>& providers);
 
+// That identity as one string, equal for providers that are one endpoint: the key under which
+// batches of different jobs share the endpoint's limiter (actors/limiter_registry.hpp).
+std::string endpoint_identity(const config::provider_spec& provider);
+
 // http(s)://localhost, 127.x.x.x or [::1]: a local server, which usually needs no key.
 bool is_loopback_url(std::string_view url);
 
