@@ -47,10 +47,22 @@ struct reducer_state {
 
 using self_pointer = reducer_actor::stateful_pointer<reducer_state>;
 
-void emit(reducer_state& st, std::uint64_t seq, std::string line) {
+batch::line_status line_status_of(flow::item_status status) {
+  switch (status) {
+    case flow::item_status::ok:
+      return batch::line_status::ok;
+    case flow::item_status::partial:
+      return batch::line_status::partial;
+    case flow::item_status::failed:
+      break;
+  }
+  return batch::line_status::failed;
+}
+
+void emit(reducer_state& st, std::uint64_t seq, std::string line, const batch::line_facts& facts) {
   if (st.options.openai_batch_output)
     line = batch::batch_output_from_result(line, st.options.batch_nonce, seq);
-  const auto n = st.options.sink->emit(seq, std::move(line));
+  const auto n = st.options.sink->emit(seq, std::move(line), facts);
   st.released += n;
   st.written += n;
 }
@@ -58,9 +70,12 @@ void emit(reducer_state& st, std::uint64_t seq, std::string line) {
 void settle(reducer_state& st, std::uint64_t seq, open_item& item) {
   const auto latency =
       std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - item.admitted);
-  st.stats->record(item.run.status(), item.run.prompt_tokens(), item.run.completion_tokens(),
-                   latency);
-  emit(st, seq, item.run.output_line(item.id, item.line));
+  // The sink gets the very numbers the run's summary counts.
+  const batch::line_facts facts{line_status_of(item.run.status()), item.run.prompt_tokens(),
+                                item.run.completion_tokens(),
+                                static_cast<std::uint64_t>(latency.count())};
+  st.stats->record(item.run.status(), facts.prompt_tokens, facts.completion_tokens, latency);
+  emit(st, seq, item.run.output_line(item.id, item.line), facts);
 }
 
 void queue_calls(reducer_state& st, std::uint64_t seq, call_batch& out) {
@@ -142,7 +157,8 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
           st.stats->admit();
           if (!in.error.empty()) {
             st.stats->record(flow::item_status::failed, 0, 0, std::chrono::microseconds{0});
-            emit(st, in.seq, flow::failed_output_line(in.id, in.line, in.error));
+            emit(st, in.seq, flow::failed_output_line(in.id, in.line, in.error),
+                 batch::line_facts{batch::line_status::failed, 0, 0, 0});
             continue;
           }
           open_item item{std::move(in.id), in.line,

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "batch/line_facts.hpp"
+
 namespace parallm::batch {
 
 class line_sink {
@@ -16,7 +18,9 @@ class line_sink {
   // order. Returns how many lines this call released downstream, so that the caller frees
   // that many window slots; a sink that keeps input order returns 0 while a gap remains.
   // After an error lines are still counted as released, so the caller never stalls.
-  virtual std::size_t emit(std::uint64_t seq, std::string line) = 0;
+  // facts: the item's status, tokens and latency, for a sink that reports them without
+  // parsing the line.
+  virtual std::size_t emit(std::uint64_t seq, std::string line, const line_facts& facts) = 0;
   // The run stopped early: pass on the lines held back behind a gap. Returns how many.
   virtual std::size_t release_held() = 0;
   // Pushes out what is buffered. False on error (see error()).

@@ -50,7 +50,7 @@ output_writer::~output_writer() {
   if (owns_fd_) ::close(fd_);
 }
 
-std::size_t output_writer::emit(std::uint64_t seq, std::string line) {
+std::size_t output_writer::emit(std::uint64_t seq, std::string line, const line_facts& /*facts*/) {
   std::lock_guard lock(mutex_);
   if (!ordered_) {
     append_line(line);

@@ -35,7 +35,8 @@ class output_writer final : public line_sink {
   // remains below seq, then the whole run that became contiguous. The caller bounds how far
   // seq runs ahead, which bounds what is held here. A seq given before is ignored (0).
   // After an error lines are still counted as released, so the caller never stalls.
-  std::size_t emit(std::uint64_t seq, std::string line) override;
+  // The facts are in the line already: a file has no use for them apart.
+  std::size_t emit(std::uint64_t seq, std::string line, const line_facts& facts) override;
 
   // Ordered mode, when the run stops early: passes the lines held back behind a gap to the
   // file in sequence order, skipping the gaps (those items never finished). Returns how many.

@@ -35,9 +35,13 @@ class memory_sink final : public parallm::batch::line_sink {
  public:
   explicit memory_sink(std::size_t fail_after = SIZE_MAX) : fail_after_(fail_after) {}
 
-  std::size_t emit(std::uint64_t seq, std::string line) override {
+  std::size_t emit(std::uint64_t seq, std::string line,
+                   const parallm::batch::line_facts& line_facts) override {
     if (lines.size() >= fail_after_) error_ = "the stream is gone";
-    if (error_.empty()) lines.emplace_back(seq, std::move(line));
+    if (error_.empty()) {
+      lines.emplace_back(seq, std::move(line));
+      facts.push_back(line_facts);
+    }
     return 1;
   }
   std::size_t release_held() override { return 0; }
@@ -46,6 +50,7 @@ class memory_sink final : public parallm::batch::line_sink {
   std::string error() const override { return error_; }
 
   std::vector<std::pair<std::uint64_t, std::string>> lines;
+  std::vector<parallm::batch::line_facts> facts;  // one per line, in the same order
 
  private:
   std::size_t fail_after_;
@@ -125,6 +130,8 @@ BOOST_FIXTURE_TEST_CASE(settled_items_go_to_the_sink_and_the_end_is_a_message, r
   finished_call answer;
   answer.result.ok = true;
   answer.result.text = "Why did the cat...";
+  answer.result.prompt_tokens = 7;
+  answer.result.completion_tokens = 5;
   answers.calls.push_back(std::move(answer));
   self->send(reducer, finished_atom::value, std::move(answers));
   expect([](released_atom, std::uint64_t n) { BOOST_TEST(n == 1u); });
@@ -139,6 +146,20 @@ BOOST_FIXTURE_TEST_CASE(settled_items_go_to_the_sink_and_the_end_is_a_message, r
   BOOST_TEST(json::parse(sink->lines[0].second)["status"] == "failed");
   BOOST_TEST(sink->lines[1].first == 0u);
   BOOST_TEST(json::parse(sink->lines[1].second)["output"] == "Why did the cat...");
+
+  // Each line's facts, the same numbers the run's summary counts.
+  using parallm::batch::line_status;
+  BOOST_REQUIRE(sink->facts.size() == 2u);
+  BOOST_TEST((sink->facts[0].status == line_status::failed));
+  BOOST_TEST(sink->facts[0].prompt_tokens == 0u);
+  BOOST_TEST(sink->facts[0].completion_tokens == 0u);
+  BOOST_TEST(sink->facts[0].latency_us == 0u);  // never ran
+  BOOST_TEST((sink->facts[1].status == line_status::ok));
+  BOOST_TEST(sink->facts[1].prompt_tokens == 7u);
+  BOOST_TEST(sink->facts[1].completion_tokens == 5u);
+  BOOST_TEST(report.stats.prompt_tokens() == 7u);
+  BOOST_TEST(report.stats.completion_tokens() == 5u);
+  BOOST_TEST(sink->facts[1].latency_us > 0u);  // admitted, asked for a call, answered
 }
 
 BOOST_FIXTURE_TEST_CASE(a_sink_that_breaks_ends_the_run_with_its_error, reducer_fixture) {

@@ -13,13 +13,18 @@
 using parallm::batch::output_writer;
 using parallm::batch::testing::temp_dir;
 
+namespace {
+// The file takes its lines as they are; the facts about them are for other sinks.
+const parallm::batch::line_facts no_facts{};
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(unordered_mode_writes_each_line_at_once) {
   temp_dir dir;
   {
     output_writer out(dir.file("out.jsonl"), false, false);
     BOOST_TEST(out.error().empty());
-    BOOST_TEST(out.emit(5, "five") == 1u);
-    BOOST_TEST(out.emit(1, "one") == 1u);
+    BOOST_TEST(out.emit(5, "five", no_facts) == 1u);
+    BOOST_TEST(out.emit(1, "one", no_facts) == 1u);
     BOOST_TEST(out.lines_written() == 2u);
     BOOST_TEST(out.flush());
     BOOST_TEST(dir.read("out.jsonl") == "five\none\n");
@@ -30,14 +35,14 @@ BOOST_AUTO_TEST_CASE(unordered_mode_writes_each_line_at_once) {
 BOOST_AUTO_TEST_CASE(ordered_mode_releases_contiguous_runs_in_sequence) {
   temp_dir dir;
   output_writer out(dir.file("out.jsonl"), false, true);
-  BOOST_TEST(out.emit(2, "two") == 0u);
-  BOOST_TEST(out.emit(1, "one") == 0u);
+  BOOST_TEST(out.emit(2, "two", no_facts) == 0u);
+  BOOST_TEST(out.emit(1, "one", no_facts) == 0u);
   BOOST_TEST(out.held() == 2u);
-  BOOST_TEST(out.emit(0, "zero") == 3u);
+  BOOST_TEST(out.emit(0, "zero", no_facts) == 3u);
   BOOST_TEST(out.held() == 0u);
-  BOOST_TEST(out.emit(4, "four") == 0u);
-  BOOST_TEST(out.emit(3, "three") == 2u);
-  BOOST_TEST(out.emit(5, "five") == 1u);
+  BOOST_TEST(out.emit(4, "four", no_facts) == 0u);
+  BOOST_TEST(out.emit(3, "three", no_facts) == 2u);
+  BOOST_TEST(out.emit(5, "five", no_facts) == 1u);
   BOOST_TEST(out.flush());
   BOOST_TEST(dir.read("out.jsonl") == "zero\none\ntwo\nthree\nfour\nfive\n");
 }
@@ -45,10 +50,10 @@ BOOST_AUTO_TEST_CASE(ordered_mode_releases_contiguous_runs_in_sequence) {
 BOOST_AUTO_TEST_CASE(ordered_mode_ignores_a_sequence_number_given_twice) {
   temp_dir dir;
   output_writer out(dir.file("out.jsonl"), false, true);
-  BOOST_TEST(out.emit(1, "one") == 0u);
-  BOOST_TEST(out.emit(1, "again") == 0u);
-  BOOST_TEST(out.emit(0, "zero") == 2u);
-  BOOST_TEST(out.emit(0, "late") == 0u);
+  BOOST_TEST(out.emit(1, "one", no_facts) == 0u);
+  BOOST_TEST(out.emit(1, "again", no_facts) == 0u);
+  BOOST_TEST(out.emit(0, "zero", no_facts) == 2u);
+  BOOST_TEST(out.emit(0, "late", no_facts) == 0u);
   BOOST_TEST(out.flush());
   BOOST_TEST(dir.read("out.jsonl") == "zero\none\n");
 }
@@ -62,7 +67,7 @@ BOOST_AUTO_TEST_CASE(ordered_mode_sorts_a_scrambled_window) {
   // Emits each window of 64 sequence numbers back to front.
   for (std::size_t base = 0; base < n; base += window) {
     for (std::size_t i = window; i-- > 0;) {
-      released += out.emit(base + i, std::to_string(base + i));
+      released += out.emit(base + i, std::to_string(base + i), no_facts);
       BOOST_TEST_REQUIRE(out.held() < window);
     }
     BOOST_TEST_REQUIRE(released == base + window);
@@ -78,7 +83,7 @@ BOOST_AUTO_TEST_CASE(append_mode_keeps_what_the_file_holds) {
   const auto path = dir.write("out.jsonl", "old\n");
   {
     output_writer out(path, true, false);
-    out.emit(0, "new");
+    out.emit(0, "new", no_facts);
   }
   BOOST_TEST(dir.read("out.jsonl") == "old\nnew\n");
 }
@@ -88,7 +93,7 @@ BOOST_AUTO_TEST_CASE(truncate_mode_replaces_the_file) {
   const auto path = dir.write("out.jsonl", "old\nolder\n");
   {
     output_writer out(path, false, false);
-    out.emit(0, "new");
+    out.emit(0, "new", no_facts);
   }
   BOOST_TEST(dir.read("out.jsonl") == "new\n");
 }
@@ -98,7 +103,7 @@ BOOST_AUTO_TEST_CASE(large_output_passes_through_the_buffer_whole) {
   const std::string big(300 * 1024, 'x');
   {
     output_writer out(dir.file("out.jsonl"), false, false);
-    for (int i = 0; i < 10; ++i) out.emit(0, big);
+    for (int i = 0; i < 10; ++i) out.emit(0, big, no_facts);
     BOOST_TEST(out.flush());
   }
   const auto content = dir.read("out.jsonl");
@@ -111,18 +116,18 @@ BOOST_AUTO_TEST_CASE(open_failure_is_a_value) {
   const auto path = dir.file("no/such/dir/out.jsonl");
   output_writer out(path, false, true);
   BOOST_TEST(out.error() == path + ": No such file or directory");
-  BOOST_TEST(out.emit(0, "zero") == 1u);
+  BOOST_TEST(out.emit(0, "zero", no_facts) == 1u);
   BOOST_TEST(!out.flush());
 }
 
 BOOST_AUTO_TEST_CASE(a_full_disk_is_reported_and_lines_still_released) {
   output_writer out("/dev/full", false, true);
   BOOST_TEST_REQUIRE(out.error().empty());
-  BOOST_TEST(out.emit(1, "one") == 0u);
-  BOOST_TEST(out.emit(0, "zero") == 2u);
+  BOOST_TEST(out.emit(1, "one", no_facts) == 0u);
+  BOOST_TEST(out.emit(0, "zero", no_facts) == 2u);
   BOOST_TEST(!out.flush());
   BOOST_TEST(out.error() == "/dev/full: No space left on device");
-  BOOST_TEST(out.emit(2, "two") == 1u);
+  BOOST_TEST(out.emit(2, "two", no_facts) == 1u);
   BOOST_TEST(!out.flush());
 }
 
@@ -138,7 +143,7 @@ BOOST_AUTO_TEST_CASE(an_output_that_is_the_input_is_refused_before_truncation) {
       output_writer out(dir.file(name), append, false, reader.identity());
       BOOST_TEST(out.error() ==
                  "the output " + dir.file(name) + " is the input file; refusing to overwrite it");
-      out.emit(0, "x");
+      out.emit(0, "x", no_facts);
       BOOST_TEST(!out.flush());
     }
   }
@@ -153,12 +158,12 @@ BOOST_AUTO_TEST_CASE(an_output_that_is_the_input_is_refused_before_truncation) {
 BOOST_AUTO_TEST_CASE(release_held_writes_complete_lines_past_the_gaps_in_order) {
   temp_dir dir;
   output_writer out(dir.file("out.jsonl"), false, true);
-  BOOST_TEST(out.emit(0, "zero") == 1u);
-  BOOST_TEST(out.emit(4, "four") == 0u);
-  BOOST_TEST(out.emit(2, "two") == 0u);
+  BOOST_TEST(out.emit(0, "zero", no_facts) == 1u);
+  BOOST_TEST(out.emit(4, "four", no_facts) == 0u);
+  BOOST_TEST(out.emit(2, "two", no_facts) == 0u);
   BOOST_TEST(out.release_held() == 2u);
   BOOST_TEST(out.held() == 0u);
-  BOOST_TEST(out.emit(3, "late") == 0u);  // below what was released: ignored
+  BOOST_TEST(out.emit(3, "late", no_facts) == 0u);  // below what was released: ignored
   BOOST_TEST(out.flush());
   BOOST_TEST(dir.read("out.jsonl") == "zero\ntwo\nfour\n");
 }
@@ -169,7 +174,7 @@ BOOST_AUTO_TEST_CASE(another_thread_can_flush_while_lines_are_emitted) {
   std::thread flusher([&out] {
     for (int i = 0; i < 2000; ++i) out.flush_within(std::chrono::seconds(10));
   });
-  for (int i = 0; i < 2000; ++i) out.emit(0, "line " + std::to_string(i));
+  for (int i = 0; i < 2000; ++i) out.emit(0, "line " + std::to_string(i), no_facts);
   flusher.join();
   BOOST_TEST(out.flush());
   std::string expected;
