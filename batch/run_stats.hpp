@@ -32,6 +32,13 @@ class run_stats {
     rate_limited_ += static_cast<std::uint64_t>(rate_limited);
   }
 
+  // Calls counted elsewhere (a coordinator, for a client's batch), added at once.
+  void add_calls(std::uint64_t calls, std::uint64_t attempts, std::uint64_t rate_limited) {
+    calls_ += calls;
+    attempts_ += attempts;
+    rate_limited_ += rate_limited;
+  }
+
   clock::duration elapsed(clock::time_point now) const { return now - start_; }
 
   std::uint64_t admitted() const { return admitted_; }

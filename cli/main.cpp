@@ -6,13 +6,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/coordinator_command.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/run_command.hpp"
+#include "cli/status_command.hpp"
+#include "cli/submit_command.hpp"
 #include "cli/validate_command.hpp"
 
 namespace {
 
-constexpr std::string_view commands[] = {"run", "validate", "help"};
+constexpr std::string_view commands[] = {"run",    "coordinator", "submit",
+                                         "status", "validate",    "help"};
 
 void add_shorthands(CLI::App& app, parallm::cli::setting_shorthands& shorthands) {
   app.add_option("-c,--concurrency", shorthands.concurrency,
@@ -27,15 +31,13 @@ void add_shorthands(CLI::App& app, parallm::cli::setting_shorthands& shorthands)
                  "provider.api_key_env=...");
 }
 
-void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& no_progress,
-             std::string& format) {
+// What run and submit share: the job, the files and how lines are written.
+void add_batch_options(CLI::App& app, parallm::cli::run_args& args, bool& progress,
+                       bool& no_progress, std::string& format) {
   app.add_option("job", args.job_path,
                  "Job file (YAML); may be left out when the input is an OpenAI Batch API file");
   app.add_option("-i,--input", args.input, "Input JSONL, '-' for stdin")->required();
   app.add_option("-o,--output", args.output, "Output JSONL, '-' for stdout")->required();
-  app.add_option("-w,--workers", args.workers, "Worker actors")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
   app.add_flag("--ordered", args.ordered, "Write output lines in input order");
   auto* resume = app.add_flag("--resume", args.resume,
                               "Skip items already in the output file and append the rest");
@@ -54,6 +56,50 @@ void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& 
       ->check(CLI::IsMember({"jsonl", "openai-batch"}));
   app.add_option("--stats", args.stats_path,
                  "Also write the closing summary as one JSON object to this file");
+}
+
+void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& no_progress,
+             std::string& format) {
+  add_batch_options(app, args, progress, no_progress, format);
+  app.add_option("-w,--workers", args.workers, "Worker actors")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+}
+
+void add_submit(CLI::App& app, parallm::cli::submit_args& args, bool& progress, bool& no_progress,
+                std::string& format) {
+  add_batch_options(app, args.run, progress, no_progress, format);
+  app.add_option("--coordinator", args.coordinator,
+                 "The coordinator's endpoint for clients, e.g. tcp://10.0.0.5:5556")
+      ->required();
+}
+
+void add_coordinator(CLI::App& app, parallm::cli::coordinator_args& args) {
+  app.add_option("--workers-bind", args.workers_bind,
+                 "Endpoint to bind for workers, e.g. tcp://0.0.0.0:5555")
+      ->required();
+  app.add_option("--clients-bind", args.clients_bind,
+                 "Endpoint to bind for clients (submit, status), e.g. tcp://0.0.0.0:5556")
+      ->required();
+  app.add_option("--heartbeat-ms", args.heartbeat_ms, "Heartbeat interval in milliseconds")
+      ->check(CLI::Range(10, 600000))
+      ->capture_default_str();
+  app.add_option("--liveness", args.liveness,
+                 "Heartbeats a worker or client may miss before it is taken for dead")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str();
+  app.add_option("--log-level", args.log_level, "Log level: info or quiet")
+      ->check(CLI::IsMember({"info", "quiet"}))
+      ->capture_default_str();
+}
+
+void add_status(CLI::App& app, parallm::cli::status_args& args) {
+  app.add_option("--coordinator", args.coordinator, "The coordinator's endpoint for clients")
+      ->required();
+  app.add_flag("--json", args.json, "Print one JSON object instead of a table");
+  app.add_option("--timeout-ms", args.timeout_ms, "How long to wait for the answer")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
 }
 
 void add_validate(CLI::App& app, parallm::cli::validate_args& args) {
@@ -89,7 +135,9 @@ int help(CLI::App& app, const std::string& topic) {
       return parallm::cli::exit_ok;
     }
   }
-  std::fprintf(stderr, "parallm: unknown command '%s' (commands: run, validate, help)\n",
+  std::fprintf(stderr,
+               "parallm: unknown command '%s' (commands: run, coordinator, submit, status, "
+               "validate, help)\n",
                topic.c_str());
   return parallm::cli::exit_bad_input;
 }
@@ -98,8 +146,9 @@ int help(CLI::App& app, const std::string& topic) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "parallm: runs batches of LLM calls in parallel, in this process, within the providers' "
-      "limits.\nCommands: run, validate, help [COMMAND]."};
+      "parallm: runs batches of LLM calls in parallel, within the providers' limits: in this "
+      "process (run), or on workers across hosts (coordinator, worker, submit, status).\n"
+      "Commands: run, coordinator, submit, status, validate, help [COMMAND]."};
   app.name("parallm");
   app.set_version_flag("--version", "parallm " PARALLM_VERSION);
   app.require_subcommand(1);
@@ -111,16 +160,35 @@ int main(int argc, char** argv) {
   std::string format = "jsonl";
   add_run(*run_cmd, run, progress, no_progress, format);
 
+  parallm::cli::submit_args submit;
+  bool submit_progress = false;
+  bool submit_no_progress = false;
+  std::string submit_format = "jsonl";
+  auto* submit_cmd = app.add_subcommand("submit", "Run a batch on a coordinator's workers");
+  add_submit(*submit_cmd, submit, submit_progress, submit_no_progress, submit_format);
+
+  parallm::cli::coordinator_args coordinator;
+  auto* coordinator_cmd = app.add_subcommand(
+      "coordinator", "Run batches that clients submit on the workers that connect");
+  add_coordinator(*coordinator_cmd, coordinator);
+
+  parallm::cli::status_args status;
+  auto* status_cmd =
+      app.add_subcommand("status", "Show a coordinator's workers and running batches");
+  add_status(*status_cmd, status);
+
   parallm::cli::validate_args validate;
   auto* validate_cmd = app.add_subcommand("validate", "Check a job file (and an input file)");
   add_validate(*validate_cmd, validate);
 
   std::string help_topic;
   auto* help_cmd = app.add_subcommand("help", "Describe the commands, or one of them");
-  help_cmd->add_option("command", help_topic, "run or validate");
+  help_cmd->add_option("command", help_topic, "The command to describe");
 
   if (argc > 1 && is_unknown_command(argv[1])) {
-    std::fprintf(stderr, "parallm: unknown command '%s' (commands: run, validate, help)\n",
+    std::fprintf(stderr,
+                 "parallm: unknown command '%s' (commands: run, coordinator, submit, status, "
+                 "validate, help)\n",
                  argv[1]);
     return parallm::cli::exit_bad_input;
   }
@@ -136,5 +204,13 @@ int main(int argc, char** argv) {
     run.openai_batch_output = format == "openai-batch";
     return parallm::cli::run_command(run);
   }
+  if (*submit_cmd) {
+    if (submit_progress || submit_no_progress)
+      submit.run.progress = submit_progress && !submit_no_progress;
+    submit.run.openai_batch_output = submit_format == "openai-batch";
+    return parallm::cli::submit_command(submit);
+  }
+  if (*coordinator_cmd) return parallm::cli::coordinator_command(coordinator);
+  if (*status_cmd) return parallm::cli::status_command(status);
   return parallm::cli::validate_command(validate);
 }

@@ -146,6 +146,7 @@ bool read(const object& o, input_line& out);
 bool read(const object& o, item_line& out);
 bool read(const object& o, worker_status& out);
 bool read(const object& o, batch_status& out);
+bool read(const object& o, counter& out);
 
 template <class T>
 bool read(const object& o, std::optional<T>& out) {
@@ -235,6 +236,10 @@ bool read(const object& o, batch_status& out) {
   return read_fields(o, out.client_id, out.job, out.done, out.total, out.rate);
 }
 
+bool read(const object& o, counter& out) {
+  return read_fields(o, out.name, out.value);
+}
+
 bool read(const object& o, worker_hello& out) {
   return read_fields(o, out.name, out.host, out.capacity);
 }
@@ -277,7 +282,7 @@ bool read(const object& o, status_request&) {
   return read_fields(o);
 }
 bool read(const object& o, status_reply& out) {
-  return read_fields(o, out.workers, out.batches);
+  return read_fields(o, out.workers, out.batches, out.counters);
 }
 bool read(const object& o, refusal& out) {
   return read_fields(o, out.refused, out.batch, out.reason);

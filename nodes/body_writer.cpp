@@ -57,6 +57,7 @@ void write(packer& pk, const input_line& v);
 void write(packer& pk, const item_line& v);
 void write(packer& pk, const worker_status& v);
 void write(packer& pk, const batch_status& v);
+void write(packer& pk, const counter& v);
 
 template <class T>
 void write(packer& pk, const std::optional<T>& v) {
@@ -133,6 +134,10 @@ void write(packer& pk, const batch_status& v) {
   write_fields(pk, v.client_id, v.job, v.done, v.total, v.rate);
 }
 
+void write(packer& pk, const counter& v) {
+  write_fields(pk, v.name, v.value);
+}
+
 void write(packer& pk, const worker_hello& v) {
   write_fields(pk, v.name, v.host, v.capacity);
 }
@@ -175,7 +180,7 @@ void write(packer& pk, const status_request&) {
   pk.pack_array(0);
 }
 void write(packer& pk, const status_reply& v) {
-  write_fields(pk, v.workers, v.batches);
+  write_fields(pk, v.workers, v.batches, v.counters);
 }
 void write(packer& pk, const refusal& v) {
   write_fields(pk, v.refused, v.batch, v.reason);

@@ -72,6 +72,7 @@ void configure(zmq::socket_t& s, const socket_spec& spec) {
   } else {
     s.set(zmq::sockopt::reconnect_ivl, 100);
     s.set(zmq::sockopt::reconnect_ivl_max, 5000);
+    if (!spec.routing_id.empty()) s.set(zmq::sockopt::routing_id, spec.routing_id);
   }
 }
 

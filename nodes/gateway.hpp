@@ -35,6 +35,9 @@ struct socket_spec {
   // Messages queued per peer, each way, before a send would block (ZMQ_SNDHWM, ZMQ_RCVHWM).
   // Generous, since credit bounds the traffic; a test shrinks it to make the backlog appear.
   int high_water_mark = 10000;
+  // A DEALER's routing id at the ROUTER (ZMQ_ROUTING_ID); empty: one the ROUTER picks. A client
+  // keeps its own across reconnections, so the coordinator knows it for the same client.
+  std::string routing_id;
 };
 
 // What a handler may do from the I/O thread, while handling a frame or a tick.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/task_key.hpp"
+#include "batch/line_facts.hpp"
 #include "config/job.hpp"
 #include "nodes/protocol.hpp"
 #include "providers/call_outcome.hpp"
@@ -119,8 +120,9 @@ struct item_frame {
   std::uint64_t skipped = 0;  // lines the client's --resume found already written
 };
 
-// How an output line ended, so the client counts its summary without parsing the line.
-enum class line_status { ok, partial, failed };
+// How an output line's item ended (ok=0, partial=1, failed=2 on the wire), so the client
+// counts its summary without parsing the line.
+using line_status = batch::line_status;
 
 struct item_line {
   std::uint64_t seq = 0;
@@ -167,9 +169,16 @@ struct batch_status {
   double rate = 0;          // items per second
 };
 
+// A number the coordinator counts, by name: "workers.dropped.malformed", "results.stray", ...
+struct counter {
+  std::string name;
+  std::uint64_t value = 0;
+};
+
 struct status_reply {
   std::vector<worker_status> workers;
   std::vector<batch_status> batches;
+  std::vector<counter> counters;
 };
 
 struct refusal {

@@ -43,15 +43,19 @@ BOOST_AUTO_TEST_CASE(help_describes_the_commands_of_this_build) {
   BOOST_TEST(top.exit_code == 0, top.err);
   BOOST_TEST(has(top.out, "Run a batch in this process"), top.out);
   BOOST_TEST(has(top.out, "Check a job file"), top.out);
-  BOOST_TEST(!has(top.out, "distributed"), top.out);
-  BOOST_TEST(!has(top.out, "coordinator"), top.out);
+  BOOST_TEST(has(top.out, "Run a batch on a coordinator's workers"), top.out);
+  BOOST_TEST(has(top.out, "coordinator"), top.out);
   const auto run = run_process(parallm_args({"help", "run"}), dir.path());
   BOOST_TEST(run.exit_code == 0, run.err);
   BOOST_TEST(has(run.out, "--input"), run.out);
   BOOST_TEST(has(run.out, "--provider"), run.out);
-  const auto unknown = run_process(parallm_args({"help", "submit"}), dir.path());
+  const auto submit = run_process(parallm_args({"help", "submit"}), dir.path());
+  BOOST_TEST(submit.exit_code == 0, submit.err);
+  BOOST_TEST(has(submit.out, "--coordinator"), submit.out);
+  BOOST_TEST(!has(submit.out, "--workers"), submit.out);
+  const auto unknown = run_process(parallm_args({"help", "sbumit"}), dir.path());
   BOOST_TEST(unknown.exit_code == 2);
-  BOOST_TEST(has(unknown.err, "unknown command 'submit'"), unknown.err);
+  BOOST_TEST(has(unknown.err, "unknown command 'sbumit'"), unknown.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

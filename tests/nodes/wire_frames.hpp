@@ -97,7 +97,8 @@ inline std::vector<message> samples() {
                  7},
       status_request{},
       status_reply{{worker_status{"w1", "gpu-3", 50, 12, 1000, 3, 250}},
-                   {batch_status{"c-9f2", "joke", 40, 100, 12.5}}},
+                   {batch_status{"c-9f2", "joke", 40, 100, 12.5}},
+                   {counter{"workers.dropped.malformed", 3}}},
       refusal{command::items, 5, "no credit"},
   };
 }

@@ -1,0 +1,84 @@
+#include "cli/coordinator_command.hpp"
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include "actors/coordinator_setup.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/node_system.hpp"
+#include "cli/signal_watch.hpp"
+#include "nodes/coordinator_link.hpp"
+#include "nodes/coordinator_node.hpp"
+#include "nodes/gateway.hpp"
+
+namespace parallm::cli {
+
+int coordinator_command(const coordinator_args& args) {
+  signal_watch signals;
+  caf::actor_system_config cfg;
+  configure_node_scheduler(cfg);
+  caf::actor_system system{cfg};
+
+  nodes::link_settings settings;
+  settings.epoch = actors::random_u64();
+  settings.heartbeat = std::chrono::milliseconds(args.heartbeat_ms);
+  settings.liveness = std::chrono::milliseconds(args.heartbeat_ms) * args.liveness;
+
+  // The node posts frames to the gateway, which is made after it: the link needs the node's
+  // events, the node the gateway's post.
+  std::shared_ptr<nodes::gateway> gateway;
+  nodes::coordinator_node_options node_opts;
+  node_opts.epoch = settings.epoch;
+  node_opts.post = [&gateway](std::size_t socket, std::string id, std::string frame) {
+    gateway->post(socket, std::move(id), std::move(frame));
+  };
+  nodes::coordinator_link* link_view = nullptr;
+  node_opts.snapshot = [&link_view] { return link_view->snapshot(); };
+  auto node = nodes::spawn_coordinator_node(system, node_opts);
+  nodes::node_events events{node};
+  nodes::coordinator_link link{settings, events};
+  link_view = &link;
+  gateway = std::make_shared<nodes::gateway>(
+      std::vector<nodes::socket_spec>{
+          {nodes::socket_spec::role::router_bind, args.workers_bind, 10000, {}},
+          {nodes::socket_spec::role::router_bind, args.clients_bind, 10000, {}}},
+      link);
+  try {
+    gateway->start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "parallm coordinator: %s\n", e.what());
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return exit_bad_input;
+  }
+  std::fprintf(stderr, "parallm coordinator: workers on %s, clients on %s (epoch %016llx)\n",
+               gateway->endpoint(nodes::workers_socket).c_str(),
+               gateway->endpoint(nodes::clients_socket).c_str(),
+               static_cast<unsigned long long>(settings.epoch));
+
+  std::mutex mutex;
+  std::condition_variable stopped;
+  bool stop = false;
+  signals.on_first([&] {
+    std::lock_guard lock(mutex);
+    stop = true;
+    stopped.notify_all();
+  });
+  {
+    std::unique_lock lock(mutex);
+    stopped.wait(lock, [&] { return stop; });
+  }
+  std::fprintf(stderr, "parallm coordinator: stopping\n");
+  gateway->stop();
+  // Batches still running are the clients' to re-submit to the next coordinator.
+  std::fflush(nullptr);
+  std::_Exit(exit_ok);
+}
+
+}  // namespace parallm::cli

@@ -1,0 +1,12 @@
+#pragma once
+// The actor system settings of the long-running node processes (coordinator, worker, client).
+
+#include <caf/actor_system_config.hpp>
+
+namespace parallm::cli {
+
+// A shared-queue scheduler whose idle threads block instead of spinning: a host runs many
+// workers, and an idle one must cost ~0% CPU. One thread is left to the gateway's I/O.
+void configure_node_scheduler(caf::actor_system_config& cfg);
+
+}  // namespace parallm::cli

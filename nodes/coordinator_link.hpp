@@ -1,0 +1,80 @@
+#pragma once
+// The coordinator's side of its two ROUTER sockets, on the gateway's I/O thread: decodes every
+// frame, lets only peers that said hello through (peer_table), answers hellos with welcome,
+// sends heartbeats to quiet peers, expires silent ones, and hands everything else to the
+// coordinator's actors through coordinator_events. Frames that fail are dropped and counted
+// per socket and reason; the counts are logged when they change and shown by `status`.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "nodes/frame_post.hpp"
+#include "nodes/gateway.hpp"
+#include "nodes/peer_table.hpp"
+#include "nodes/wire_messages.hpp"
+
+namespace parallm::nodes {
+
+// What the actors learn from the sockets; called on the I/O thread, so it must not block.
+class coordinator_events {
+ public:
+  virtual ~coordinator_events() = default;
+  // A worker said hello. After a rehello (the same routing id), worker_left came first.
+  virtual void worker_joined(const std::string& id, const worker_hello& hello) = 0;
+  // Silent for the liveness interval, or about to join again: its tasks go to others.
+  virtual void worker_left(const std::string& id) = 0;
+  virtual void from_worker(const std::string& id, message m) = 0;
+  virtual void client_joined(const std::string& id, const client_hello& hello) = 0;
+  virtual void client_left(const std::string& id) = 0;
+  virtual void from_client(const std::string& id, message m) = 0;
+};
+
+struct link_settings {
+  std::uint64_t epoch = 0;
+  std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds liveness{5000};  // silence after which a peer is taken for dead
+  wire_limits limits;
+  std::string log_name = "parallm coordinator";  // prefixes the log lines on stderr
+};
+
+// What `status` shows of the sockets: the peers' last signs of life and the frame counts.
+struct link_snapshot {
+  std::map<std::string, std::chrono::steady_clock::time_point> workers_heard;
+  peer_counters workers;
+  peer_counters clients;
+};
+
+class coordinator_link final : public gateway_handler {
+ public:
+  coordinator_link(link_settings settings, coordinator_events& events);
+
+  void on_frame(gateway_io& io, std::size_t socket, const std::string& routing_id,
+                std::string_view frame, std::size_t parts) override;
+  void on_tick(gateway_io& io, std::chrono::steady_clock::time_point now) override;
+
+  // Thread-safe: as of the last tick.
+  link_snapshot snapshot() const;
+
+ private:
+  void admit(gateway_io& io, std::size_t socket, const std::string& id, const message& hello,
+             bool again);
+  void send(gateway_io& io, std::size_t socket, const std::string& id, const message& m,
+            std::chrono::steady_clock::time_point now);
+  void log_drops(std::chrono::steady_clock::time_point now);
+
+  link_settings settings_;
+  coordinator_events& events_;
+  peer_table workers_{peer_kind::worker};
+  peer_table clients_{peer_kind::client};
+  std::string welcome_frame_;
+  std::string heartbeat_frame_;
+  std::uint64_t logged_drops_ = 0;
+  std::chrono::steady_clock::time_point last_drop_log_{};
+  mutable std::mutex snapshot_mutex_;
+  link_snapshot snapshot_;
+};
+
+}  // namespace parallm::nodes
