@@ -46,6 +46,9 @@ void dealer_link::on_frame(gateway_io& io, std::size_t, const std::string&, std:
   switch (c) {
     case command::welcome: {
       const auto& w = std::get<welcome>(m);
+      // The answer to another hello of the same outage (they queue while the connection is
+      // down): this session was welcomed already, and starting it again would waste it.
+      if (in_session_ && epoch_ == w.epoch) return;
       epoch_ = w.epoch;
       in_session_ = true;
       if (w.heartbeat_ms > 0) heartbeat_ = std::chrono::milliseconds(w.heartbeat_ms);
