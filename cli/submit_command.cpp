@@ -67,6 +67,7 @@ int submit_command(const submit_args& args) {
   opts.post = [&gateway](std::size_t socket, std::string id, std::string frame) {
     gateway->post(socket, std::move(id), std::move(frame));
   };
+  opts.coordinator = args.coordinator;
   opts.reader = reader;
   opts.writer = writer;
   opts.job.batch = 1;

@@ -26,8 +26,13 @@ constexpr auto flush_interval = std::chrono::seconds(1);
 // Items read ahead of the credit, so that credit is used the moment it comes.
 constexpr std::size_t read_ahead = 1024;
 
-using client_impl = client_node_actor::extend<caf::reacts_to<actors::flush_atom>,
-                                              caf::reacts_to<actors::tick_atom>>;
+// No welcome this long after the start: say that the client is still trying.
+constexpr auto patience = std::chrono::seconds(5);
+
+// waiting: the patience check.
+using client_impl =
+    client_node_actor::extend<caf::reacts_to<actors::flush_atom>, caf::reacts_to<actors::tick_atom>,
+                              caf::reacts_to<actors::delayed_atom>>;
 
 struct client_state {
   client_node_options options;
@@ -36,8 +41,9 @@ struct client_state {
   std::map<std::uint64_t, input_line> unacked;  // sent, no line yet: sent again after a restart
   std::deque<input_line> to_send;               // read (or taken back), not sent
   std::uint64_t credit = 0;
-  bool in_session = false;  // submitted to the coordinator that welcomed us last
-  bool reading = false;     // a request to the reader is out
+  bool in_session = false;     // submitted to the coordinator that welcomed us last
+  std::uint64_t sessions = 0;  // welcomes so far
+  bool reading = false;        // a request to the reader is out
   bool input_ended = false;
   bool end_sent = false;   // this session was told the input ended
   bool done_seen = false;  // batch_done of this session
@@ -58,6 +64,16 @@ flow::item_status status_of(line_status s) {
       break;
   }
   return flow::item_status::failed;
+}
+
+// A message for the user, on the progress line's terms when there is one.
+void note(client_state& st, const std::string& text) {
+  const auto line = "parallm: " + text + "\n";
+  if (st.progress) {
+    st.progress->log(line);
+  } else {
+    std::fputs(line.c_str(), stderr);
+  }
 }
 
 void post(client_state& st, const message& m) {
@@ -151,6 +167,10 @@ void read_more(self_pointer self) {
 // submit the job again and send every item without a line again, in input order.
 void start_session(self_pointer self) {
   auto& st = self->state;
+  if (st.sessions++ > 0) {
+    note(st, "the coordinator at " + st.options.coordinator + " is back; sending " +
+                 std::to_string(st.unacked.size()) + " items without a line again");
+  }
   st.in_session = true;
   st.credit = 0;
   st.end_sent = false;
@@ -232,6 +252,7 @@ client_impl::behavior_type client_behavior(self_pointer self, client_node_option
     self->delayed_send(self, progress_interval, actors::tick_atom::value);
   }
   self->delayed_send(self, flush_interval, actors::flush_atom::value);
+  self->delayed_send(self, patience, actors::delayed_atom::value);
   read_more(self);
   return {
       [=](joined_atom, std::uint64_t) {
@@ -240,8 +261,20 @@ client_impl::behavior_type client_behavior(self_pointer self, client_node_option
       },
       [=](left_atom) {
         // Nothing goes out until a coordinator welcomes us again.
-        self->state.in_session = false;
-        self->state.credit = 0;
+        auto& st = self->state;
+        if (st.in_session) {
+          note(st, "lost the coordinator at " + st.options.coordinator +
+                       "; waiting for it (the items without a line will be sent again)");
+        }
+        st.in_session = false;
+        st.credit = 0;
+      },
+      [=](actors::delayed_atom) {
+        auto& st = self->state;
+        if (st.sessions == 0) {
+          note(st, "no answer yet from a coordinator at " + st.options.coordinator +
+                       "; still trying (Ctrl-C to stop)");
+        }
       },
       [=](wire_atom, message& m) { on_message(self, m); },
       [=](actors::stop_atom) { finish(self); },

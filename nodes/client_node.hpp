@@ -22,12 +22,14 @@
 namespace parallm::nodes {
 
 // joined: welcomed by the coordinator of that epoch; left: the coordinator went silent.
+// Tells the user on stderr when the coordinator does not answer, is lost and is back.
 using client_node_actor =
     caf::typed_actor<caf::reacts_to<joined_atom, std::uint64_t>, caf::reacts_to<left_atom>,
                      caf::reacts_to<wire_atom, message>, caf::reacts_to<actors::stop_atom>>;
 
 struct client_node_options {
   frame_post post;
+  std::string coordinator;      // its endpoint, for messages
   actors::reader_actor reader;  // with keep_text
   std::shared_ptr<batch::output_writer> writer;
   submit job;  // batch, job path and text, overrides, formats, nonce
