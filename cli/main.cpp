@@ -12,10 +12,11 @@
 #include "cli/status_command.hpp"
 #include "cli/submit_command.hpp"
 #include "cli/validate_command.hpp"
+#include "cli/worker_command.hpp"
 
 namespace {
 
-constexpr std::string_view commands[] = {"run",    "coordinator", "submit",
+constexpr std::string_view commands[] = {"run",    "coordinator", "worker", "submit",
                                          "status", "validate",    "help"};
 
 void add_shorthands(CLI::App& app, parallm::cli::setting_shorthands& shorthands) {
@@ -110,6 +111,28 @@ void add_validate(CLI::App& app, parallm::cli::validate_args& args) {
   add_shorthands(app, args.shorthands);
 }
 
+void add_worker(CLI::App& app, parallm::cli::worker_args& args) {
+  app.add_option("--connect", args.connect,
+                 "The coordinator's endpoint for workers, e.g. tcp://coord-host:5555")
+      ->required();
+  app.add_option("--name", args.name, "This worker's name in the coordinator's status")
+      ->default_str("HOSTNAME:PID");
+  app.add_option("-c,--concurrency", args.concurrency, "Calls in flight at once (its capacity)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--endpoint-map", args.endpoint_map,
+                 "FROM=TO: call TO where a job's endpoint base_url is FROM or under it "
+                 "(repeatable)");
+  app.add_option("--heartbeat-ms", args.heartbeat_ms,
+                 "How often to say hello until the coordinator answers (then it sets the "
+                 "heartbeat)")
+      ->check(CLI::Range(10, 600000))
+      ->capture_default_str();
+  app.add_option("--log-level", args.log_level, "error, warn, info or debug")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
+      ->capture_default_str();
+}
+
 // CLI11 reports a mistyped command as an unexpected argument, or not at all.
 bool is_unknown_command(std::string_view word) {
   if (word.empty() || word.front() == '-') return false;
@@ -136,7 +159,7 @@ int help(CLI::App& app, const std::string& topic) {
     }
   }
   std::fprintf(stderr,
-               "parallm: unknown command '%s' (commands: run, coordinator, submit, status, "
+               "parallm: unknown command '%s' (commands: run, coordinator, worker, submit, status, "
                "validate, help)\n",
                topic.c_str());
   return parallm::cli::exit_bad_input;
@@ -148,7 +171,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "parallm: runs batches of LLM calls in parallel, within the providers' limits: in this "
       "process (run), or on workers across hosts (coordinator, worker, submit, status).\n"
-      "Commands: run, coordinator, submit, status, validate, help [COMMAND]."};
+      "Commands: run, coordinator, worker, submit, status, validate, help [COMMAND]."};
   app.name("parallm");
   app.set_version_flag("--version", "parallm " PARALLM_VERSION);
   app.require_subcommand(1);
@@ -172,6 +195,11 @@ int main(int argc, char** argv) {
       "coordinator", "Run batches that clients submit on the workers that connect");
   add_coordinator(*coordinator_cmd, coordinator);
 
+  parallm::cli::worker_args worker;
+  auto* worker_cmd =
+      app.add_subcommand("worker", "Run a coordinator's calls in this process until stopped");
+  add_worker(*worker_cmd, worker);
+
   parallm::cli::status_args status;
   auto* status_cmd =
       app.add_subcommand("status", "Show a coordinator's workers and running batches");
@@ -186,10 +214,11 @@ int main(int argc, char** argv) {
   help_cmd->add_option("command", help_topic, "The command to describe");
 
   if (argc > 1 && is_unknown_command(argv[1])) {
-    std::fprintf(stderr,
-                 "parallm: unknown command '%s' (commands: run, coordinator, submit, status, "
-                 "validate, help)\n",
-                 argv[1]);
+    std::fprintf(
+        stderr,
+        "parallm: unknown command '%s' (commands: run, coordinator, worker, submit, status, "
+        "validate, help)\n",
+        argv[1]);
     return parallm::cli::exit_bad_input;
   }
   try {
@@ -212,5 +241,6 @@ int main(int argc, char** argv) {
   }
   if (*coordinator_cmd) return parallm::cli::coordinator_command(coordinator);
   if (*status_cmd) return parallm::cli::status_command(status);
+  if (*worker_cmd) return parallm::cli::worker_command(worker);
   return parallm::cli::validate_command(validate);
 }

@@ -1,5 +1,6 @@
 #include "nodes/worker_link.hpp"
 
+#include <algorithm>
 #include <numeric>
 #include <utility>
 #include <variant>
@@ -66,7 +67,7 @@ std::uint64_t worker_link_counters::dropped_total() const {
 }
 
 worker_link::worker_link(worker_link_options options, worker_link_listener& listener)
-    : options_(std::move(options)), listener_(listener) {}
+    : options_(std::move(options)), listener_(listener), hello_wait_(options_.hello_interval) {}
 
 void worker_link::note_sent(clock::time_point now) {
   const auto t = now.time_since_epoch().count();
@@ -112,6 +113,7 @@ void worker_link::on_welcome(gateway_io&, const welcome& w) {
   const bool again = ever_welcomed_;
   welcome_ = sane(w);
   welcomed_ = true;
+  hello_wait_ = options_.hello_interval;
   ever_welcomed_ = true;
   last_heard_ = now_;
   if (news) listener_.on_joined(welcome_, again);
@@ -186,7 +188,11 @@ void worker_link::on_tick(gateway_io& io, clock::time_point now) {
     return say_hello(io);
   }
   if (!welcomed_) {
-    if (now - last_hello_ >= options_.hello_interval) say_hello(io);
+    if (now - last_hello_ >= hello_wait_) {
+      say_hello(io);
+      hello_wait_ = std::min<clock::duration>(
+          2 * hello_wait_, std::max(options_.hello_interval, options_.max_hello_interval));
+    }
     return;
   }
   if (now - last_heard_ >= std::chrono::milliseconds(welcome_.liveness_ms)) {

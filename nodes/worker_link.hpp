@@ -46,9 +46,13 @@ struct worker_link_options {
   std::string name;
   std::string host;
   std::uint32_t capacity = 64;
-  // How often hello is said until a welcome answers it; also the least time between two
-  // hellos that refusals ask for.
+  // How long after a hello another is said while no welcome answers, doubling each time up to
+  // max_hello_interval; also the least time between two hellos that refusals ask for. The
+  // wait grows because ZeroMQ queues what a DEALER sends while it has no connection: every
+  // hello said to a coordinator that is not up yet reaches it at once when it comes up, and
+  // each one is a reconnection there (PROTOCOL.md, "A worker's view").
   std::chrono::milliseconds hello_interval{1000};
+  std::chrono::milliseconds max_hello_interval{30000};
   // What this worker accepts (PROTOCOL.md, "Limits"); results sent keep within the same.
   wire_limits limits;
 };
@@ -118,6 +122,7 @@ class worker_link final : public gateway_handler {
   clock::time_point now_{};  // the last tick's
   clock::time_point last_heard_{};
   clock::time_point last_hello_{};
+  clock::duration hello_wait_{};          // until the next hello while not welcomed
   std::atomic<clock::rep> last_sent_{0};  // since the clock's epoch, so the node may write it
 };
 

@@ -178,11 +178,22 @@ worker_node_actor spawn_worker_node(caf::actor_system& system, worker_node_optio
   return system.spawn(node_behavior, std::move(options));
 }
 
-worker_node_listener::worker_node_listener(worker_node_actor node, std::string name,
-                                           std::string endpoint)
-    : node_(std::move(node)), name_(std::move(name)), endpoint_(std::move(endpoint)) {}
+std::optional<log_level> parse_log_level(std::string_view text) {
+  if (text == "error") return log_level::error;
+  if (text == "warn") return log_level::warn;
+  if (text == "info") return log_level::info;
+  if (text == "debug") return log_level::debug;
+  return std::nullopt;
+}
+
+worker_node_listener::worker_node_listener(std::string name, std::string endpoint, log_level level)
+    : name_(std::move(name)), endpoint_(std::move(endpoint)), level_(level) {}
 
 void worker_node_listener::on_profiles(actors::batch_profiles profiles) {
+  if (level_ >= log_level::debug) {
+    std::fprintf(stderr, "parallm worker %s: profiles for batch %llu\n", name_.c_str(),
+                 static_cast<unsigned long long>(profiles.batch));
+  }
   caf::anon_send(node_, actors::profiles_atom::value, std::move(profiles));
 }
 
@@ -191,19 +202,23 @@ void worker_node_listener::on_tasks(actors::task_batch tasks) {
 }
 
 void worker_node_listener::on_coordinator_restarted() {
-  std::fprintf(stderr,
-               "parallm worker %s: the coordinator restarted; its old batches are dropped\n",
-               name_.c_str());
+  if (level_ >= log_level::warn) {
+    std::fprintf(
+        stderr, "parallm worker %s: the coordinator at %s restarted; its old batches are dropped\n",
+        name_.c_str(), endpoint_.c_str());
+  }
   caf::anon_send(node_, forget_atom::value);
 }
 
 void worker_node_listener::on_joined(const welcome& w, bool again) {
+  if (level_ < log_level::info) return;
   std::fprintf(stderr, "parallm worker %s: %s coordinator at %s (epoch %llu)\n", name_.c_str(),
                again ? "back with" : "joined", endpoint_.c_str(),
                static_cast<unsigned long long>(w.epoch));
 }
 
 void worker_node_listener::on_lost() {
+  if (level_ < log_level::warn) return;
   std::fprintf(stderr,
                "parallm worker %s: lost the coordinator at %s; saying hello until it answers\n",
                name_.c_str(), endpoint_.c_str());

@@ -15,7 +15,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -64,11 +66,19 @@ actors::result_sink_actor spawn_result_sink(caf::actor_system& system,
 // first profile that is not sim arrives.
 worker_node_actor spawn_worker_node(caf::actor_system& system, worker_node_options options);
 
+// How much a worker process says on stderr.
+enum class log_level { error, warn, info, debug };
+// "error", "warn", "info" or "debug"; nullopt for anything else.
+std::optional<log_level> parse_log_level(std::string_view text);
+
 // The link's listener that feeds the node, with a log line on stderr for each change of the
-// connection ("parallm worker NAME: joined coordinator at EP (epoch E)").
+// connection ("parallm worker NAME: joined coordinator at EP (epoch E)"): joins at info,
+// losses and restarts at warn.
 class worker_node_listener final : public worker_link_listener {
  public:
-  worker_node_listener(worker_node_actor node, std::string name, std::string endpoint);
+  worker_node_listener(std::string name, std::string endpoint, log_level level);
+  // Before the gateway starts, which is what calls the listener.
+  void attach(worker_node_actor node) { node_ = std::move(node); }
   void on_profiles(actors::batch_profiles profiles) override;
   void on_tasks(actors::task_batch tasks) override;
   void on_coordinator_restarted() override;
@@ -79,6 +89,7 @@ class worker_node_listener final : public worker_link_listener {
   worker_node_actor node_;
   std::string name_;
   std::string endpoint_;
+  log_level level_;
 };
 
 }  // namespace parallm::nodes

@@ -100,7 +100,7 @@ struct fixture {
 
 BOOST_AUTO_TEST_SUITE(hello_and_welcome)
 
-BOOST_FIXTURE_TEST_CASE(hello_goes_out_on_the_first_tick_and_again_each_interval, fixture) {
+BOOST_FIXTURE_TEST_CASE(hello_goes_out_on_the_first_tick_and_again_less_and_less_often, fixture) {
   tick();
   BOOST_TEST_REQUIRE(io.sent.size() == 1u);
   const auto* hello = std::get_if<worker_hello>(&io.sent[0]);
@@ -113,8 +113,14 @@ BOOST_FIXTURE_TEST_CASE(hello_goes_out_on_the_first_tick_and_again_each_interval
   BOOST_TEST(io.sent.size() == 1u);  // the interval has not passed
   tick(200ms);
   BOOST_TEST(io.count(command::worker_hello) == 2u);
-  for (int i = 0; i < 5; ++i) tick(1000ms);
-  BOOST_TEST(io.count(command::worker_hello) == 7u);
+  // Then 2 s, 4 s, 8 s, 16 s, and every 30 s: hellos at 0, 1, 3, 7, 15, 31, 61 and 91 s.
+  std::vector<int> at;
+  for (int s = 2; s <= 100; ++s) {
+    const auto before = io.sent.size();
+    tick(1000ms);
+    if (io.sent.size() > before) at.push_back(s);
+  }
+  BOOST_TEST(at == (std::vector<int>{3, 7, 15, 31, 61, 91}), boost::test_tools::per_element());
   BOOST_TEST(!link.welcomed());
   BOOST_TEST(io.count(command::heartbeat) == 0u);  // nothing to keep alive yet
 }
@@ -175,6 +181,9 @@ BOOST_FIXTURE_TEST_CASE(a_silent_coordinator_is_lost_and_hello_is_said_until_it_
   BOOST_TEST(io.count(command::worker_hello) == 2u);
   BOOST_TEST(std::holds_alternative<worker_hello>(io.sent.back()));
   tick(1000ms);
+  BOOST_TEST(io.count(command::worker_hello) == 3u);
+  tick(1000ms);  // the next one waits twice as long
+  BOOST_TEST(io.count(command::worker_hello) == 3u);
   tick(1000ms);
   BOOST_TEST(io.count(command::worker_hello) == 4u);
   BOOST_TEST(node.lost == 1);

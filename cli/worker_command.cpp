@@ -1,0 +1,133 @@
+#include "cli/worker_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <unistd.h>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include "cli/exit_codes.hpp"
+#include "cli/signal_watch.hpp"
+#include "nodes/endpoint_map.hpp"
+#include "nodes/gateway.hpp"
+#include "nodes/worker_link.hpp"
+#include "nodes/worker_node.hpp"
+
+namespace parallm::cli {
+namespace {
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof(buffer) - 1) != 0) return "unknown";
+  return buffer;
+}
+
+std::optional<std::vector<nodes::endpoint_rewrite>> endpoint_map(
+    const std::vector<std::string>& given) {
+  std::vector<nodes::endpoint_rewrite> map;
+  for (const auto& text : given) {
+    auto rewrite = nodes::parse_endpoint_rewrite(text);
+    if (!rewrite) {
+      std::fprintf(stderr, "parallm worker: --endpoint-map '%s' is not FROM=TO\n", text.c_str());
+      return std::nullopt;
+    }
+    map.push_back(std::move(*rewrite));
+  }
+  return map;
+}
+
+// Threads block on the shared queue when idle, so a worker waiting for tasks costs ~0% CPU;
+// the gateway's I/O thread and the HTTP engine's run outside the scheduler.
+std::size_t scheduler_threads() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void log_counters(const std::string& name, const nodes::worker_link_counters& link,
+                  const nodes::worker_node_counters& node) {
+  std::fprintf(stderr,
+               "parallm worker %s: stopped: %llu tasks, %llu results in %llu frames (%llu too "
+               "large for the wire), %llu tasks refused, %llu frames dropped\n",
+               name.c_str(), static_cast<unsigned long long>(link.tasks),
+               static_cast<unsigned long long>(node.results.load()),
+               static_cast<unsigned long long>(node.frames.load()),
+               static_cast<unsigned long long>(node.too_large.load()),
+               static_cast<unsigned long long>(link.refused_tasks),
+               static_cast<unsigned long long>(link.dropped_total()));
+}
+
+}  // namespace
+
+int worker_command(const worker_args& args) {
+  const auto level = nodes::parse_log_level(args.log_level);
+  if (!level) {
+    std::fprintf(stderr, "parallm worker: --log-level '%s' is not error, warn, info or debug\n",
+                 args.log_level.c_str());
+    return exit_bad_input;
+  }
+  auto map = endpoint_map(args.endpoint_map);
+  if (!map) return exit_bad_input;
+  const auto host = host_name();
+  const auto name = args.name.empty() ? host + ":" + std::to_string(::getpid()) : args.name;
+  const auto capacity = static_cast<std::uint32_t>(args.concurrency);
+
+  // Before any other thread starts, so that every thread leaves the signals to the watcher.
+  signal_watch signals;
+  std::promise<void> stop;
+  signals.on_first([&stop] { stop.set_value(); });
+
+  // Declared before the actor system, so that they outlive every actor that posts frames.
+  nodes::worker_node_listener listener(name, args.connect, *level);
+  nodes::worker_link_options link_options;
+  link_options.name = name;
+  link_options.host = host;
+  link_options.capacity = capacity;
+  link_options.hello_interval = std::chrono::milliseconds(args.heartbeat_ms);
+  nodes::worker_link link(link_options, listener);
+  nodes::gateway gateway({{nodes::socket_spec::role::dealer_connect, args.connect}}, link);
+  auto counters = std::make_shared<nodes::worker_node_counters>();
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", scheduler_threads());
+  // CAF's own logger and middleman are not used; the actors need nothing else.
+  caf::actor_system system{cfg};
+  nodes::worker_node_options node_options;
+  node_options.workers = scheduler_threads();
+  node_options.capacity = capacity;
+  node_options.endpoint_map = std::move(*map);
+  node_options.counters = counters;
+  node_options.post = [&gateway, &link](std::string frame) {
+    gateway.post(nodes::worker_link::socket, {}, std::move(frame));
+    link.note_sent(nodes::worker_link::clock::now());
+  };
+  auto node = nodes::spawn_worker_node(system, std::move(node_options));
+  listener.attach(node);
+  try {
+    gateway.start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "parallm worker: %s\n", e.what());
+    caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    return exit_bad_input;
+  }
+  if (*level >= nodes::log_level::debug) {
+    std::fprintf(stderr, "parallm worker %s: connecting to %s (capacity %u)\n", name.c_str(),
+                 args.connect.c_str(), capacity);
+  }
+  stop.get_future().wait();
+  // The I/O thread first: after it no frame comes in, and what the actors post is dropped.
+  gateway.stop();
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  if (*level >= nodes::log_level::info) log_counters(name, link.counters(), *counters);
+  return exit_ok;
+}
+
+}  // namespace parallm::cli
