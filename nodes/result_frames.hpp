@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nodes/protocol.hpp"
+#include "nodes/wire_messages.hpp"
 
 namespace parallm::actors {
 struct attempt_result;
@@ -19,16 +20,18 @@ struct attempt_result;
 
 namespace parallm::nodes {
 
-// The bytes of text an answer carries (its completions, error and finish reason).
-std::size_t text_bytes(const actors::attempt_result& r);
+// Makes an answer too large for the wire a final failure ("answer too large for the wire:
+// N bytes", N its texts' bytes), keeping its key, attempt, generation, status and tokens.
+void fail_as_too_large(wire_result& r);
 
-// Replaces an answer too large for any frame by a final failure ("answer too large for the
-// wire: N bytes"). True when it did.
-bool fit_to_wire(actors::attempt_result& r, const wire_limits& limits);
+struct encoded_results {
+  std::vector<std::string> frames;
+  std::size_t too_large = 0;  // answers replaced by fail_as_too_large
+};
 
-// Encoded results frames, each within `limits`, in the order of `results`. Answers too large
-// for the wire are replaced first (fit_to_wire).
-std::vector<std::string> result_frames(std::vector<actors::attempt_result> results,
-                                       const wire_limits& limits = {});
+// Encoded results frames, each within `limits` (nodes/frame_split.hpp). The answers that fit
+// keep their order; those too large for any frame follow, failed.
+encoded_results result_frames(std::vector<actors::attempt_result> results,
+                              const wire_limits& limits = {});
 
 }  // namespace parallm::nodes

@@ -170,7 +170,7 @@ void worker_link::on_task_frame(gateway_io& io, task_frame& f) {
                                 " of its frame had " + why;
     answers.push_back(std::move(r));
   }
-  for (auto& frame : result_frames(std::move(answers), options_.limits)) {
+  for (auto& frame : result_frames(std::move(answers), options_.limits).frames) {
     io.send(socket, {}, std::move(frame));
     ++counters_.frames_out;
   }

@@ -28,15 +28,13 @@ struct sink_state {
 void flush(sink_state& st, const worker_node_options& options) {
   if (st.pending.empty()) return;
   const auto count = st.pending.size();
-  std::uint64_t too_large = 0;
-  for (auto& r : st.pending) too_large += fit_to_wire(r, options.limits) ? 1 : 0;
-  auto frames = result_frames(std::move(st.pending), options.limits);
+  auto encoded = result_frames(std::move(st.pending), options.limits);
   st.pending.clear();
   // Counted first, so that whoever sees a frame arrive sees it counted.
   options.counters->results += count;
-  options.counters->frames += frames.size();
-  options.counters->too_large += too_large;
-  for (auto& f : frames) options.post(std::move(f));
+  options.counters->frames += encoded.frames.size();
+  options.counters->too_large += encoded.too_large;
+  for (auto& f : encoded.frames) options.post(std::move(f));
 }
 
 sink_impl::behavior_type sink_behavior(sink_impl::stateful_pointer<sink_state> self,

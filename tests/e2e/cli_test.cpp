@@ -45,6 +45,11 @@ BOOST_AUTO_TEST_CASE(help_describes_the_commands_of_this_build) {
   BOOST_TEST(has(top.out, "Check a job file"), top.out);
   BOOST_TEST(has(top.out, "Run a batch on a coordinator's workers"), top.out);
   BOOST_TEST(has(top.out, "coordinator"), top.out);
+  BOOST_TEST(has(top.out, "Run a coordinator's calls"), top.out);
+  const auto worker = run_process(parallm_args({"help", "worker"}), dir.path());
+  BOOST_TEST(worker.exit_code == 0, worker.err);
+  BOOST_TEST(has(worker.out, "--connect"), worker.out);
+  BOOST_TEST(has(worker.out, "--endpoint-map"), worker.out);
   const auto run = run_process(parallm_args({"help", "run"}), dir.path());
   BOOST_TEST(run.exit_code == 0, run.err);
   BOOST_TEST(has(run.out, "--input"), run.out);

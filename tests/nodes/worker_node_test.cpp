@@ -162,11 +162,12 @@ BOOST_FIXTURE_TEST_CASE(the_sink_replaces_answers_too_large_for_the_wire, actor_
   caf::anon_send(sink, actors::results_atom::value, std::move(b));
   BOOST_TEST_REQUIRE(posted->wait_for(2) == 2u);
   std::lock_guard lock(posted->mutex);
-  const auto& big = posted->results[0];
+  BOOST_TEST(posted->results[0].outcome.text.size() == 1000u);
+  const auto& big = posted->results[1];
+  BOOST_TEST(big.key.counter == 1u);
   BOOST_TEST((big.outcome.kind == providers::outcome_kind::final));
   BOOST_TEST(big.outcome.error == "answer too large for the wire: 1001 bytes");
   BOOST_TEST(big.outcome.text.empty());
-  BOOST_TEST(posted->results[1].outcome.text.size() == 1000u);
   BOOST_TEST(counters->too_large.load() == 1u);
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
 }
@@ -183,9 +184,10 @@ BOOST_AUTO_TEST_CASE(results_split_under_the_item_and_byte_limits) {
   for (std::uint64_t c = 1; c <= 1000; ++c) {
     results.push_back(answer(c, std::string(c % 10 == 0 ? 5000 : 10, 'a')));
   }
-  const auto frames = result_frames(std::move(results), limits);
+  const auto encoded = result_frames(std::move(results), limits);
+  BOOST_TEST(encoded.too_large == 0u);
   std::uint64_t next = 1;
-  for (const auto& f : frames) {
+  for (const auto& f : encoded.frames) {
     BOOST_TEST(f.size() <= limits.max_frame_bytes);
     auto m = decode(f, limits);
     BOOST_TEST_REQUIRE(m.has_value());
@@ -194,23 +196,33 @@ BOOST_AUTO_TEST_CASE(results_split_under_the_item_and_byte_limits) {
     for (const auto& r : rs) BOOST_TEST(r.key.counter == next++);
   }
   BOOST_TEST(next == 1001u);
-  BOOST_TEST(frames.size() >= 10u);
+  BOOST_TEST(encoded.frames.size() >= 10u);
 }
 
 BOOST_AUTO_TEST_CASE(choices_that_fill_more_than_a_frame_become_a_failure) {
   wire_limits limits;
   limits.max_frame_bytes = 4000;
-  auto r = answer(1, std::string(1500, 'a'));
-  r.outcome.more_texts = {std::string(1500, 'b'), std::string(1500, 'c')};
-  r.outcome.prompt_tokens = 12;
-  BOOST_TEST(fit_to_wire(r, limits));
-  BOOST_TEST((r.outcome.kind == providers::outcome_kind::final));
-  BOOST_TEST(r.outcome.error == "answer too large for the wire: 4500 bytes");
-  BOOST_TEST(r.outcome.more_texts.empty());
-  BOOST_TEST(r.outcome.prompt_tokens == 12u);
-  auto small = answer(2, "ok");
-  BOOST_TEST(!fit_to_wire(small, limits));
-  BOOST_TEST(small.outcome.text == "ok");
+  auto big = answer(1, std::string(1500, 'a'));
+  big.outcome.more_texts = {std::string(1500, 'b'), std::string(1500, 'c')};
+  big.outcome.prompt_tokens = 12;
+  big.attempt = 3;
+  std::vector<actors::attempt_result> results{big, answer(2, "ok")};
+  const auto encoded = result_frames(std::move(results), limits);
+  BOOST_TEST(encoded.too_large == 1u);
+  std::vector<wire_result> got;
+  for (const auto& f : encoded.frames) {
+    auto m = decode(f, limits);
+    BOOST_TEST_REQUIRE(m.has_value());
+    for (auto& r : std::get<result_frame>(m.value()).results) got.push_back(std::move(r));
+  }
+  BOOST_TEST_REQUIRE(got.size() == 2u);
+  BOOST_TEST(got[0].outcome.text == "ok");  // what fits keeps its place; the failure follows
+  BOOST_TEST(got[1].key.counter == 1u);
+  BOOST_TEST(got[1].attempt == 3u);
+  BOOST_TEST((got[1].outcome.kind == providers::outcome_kind::final));
+  BOOST_TEST(got[1].outcome.error == "answer too large for the wire: 4500 bytes");
+  BOOST_TEST(got[1].outcome.more_texts.empty());
+  BOOST_TEST(got[1].outcome.prompt_tokens == 12u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
