@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <future>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -29,6 +30,17 @@ std::string host_name() {
   char buffer[256] = {};
   if (::gethostname(buffer, sizeof(buffer) - 1) != 0) return "unknown";
   return buffer;
+}
+
+// The same across the DEALER's reconnections, so the coordinator's ROUTER hands the new
+// connection to the session it knows (ROUTER_HANDOVER); unique per process, so that two
+// workers given one --name do not take each other's connection. ZeroMQ takes at most 255
+// bytes, not starting with a zero byte.
+std::string routing_id_for(const std::string& name) {
+  std::random_device random;
+  char nonce[17];
+  std::snprintf(nonce, sizeof(nonce), "%08x%08x", random(), random());
+  return "w:" + name.substr(0, 200) + "#" + nonce;
 }
 
 std::optional<std::vector<nodes::endpoint_rewrite>> endpoint_map(
@@ -92,7 +104,9 @@ int worker_command(const worker_args& args) {
   link_options.capacity = capacity;
   link_options.hello_interval = std::chrono::milliseconds(args.heartbeat_ms);
   nodes::worker_link link(link_options, listener);
-  nodes::gateway gateway({{nodes::socket_spec::role::dealer_connect, args.connect}}, link);
+  nodes::gateway gateway(
+      {{nodes::socket_spec::role::dealer_connect, args.connect, 10000, routing_id_for(name)}},
+      link);
   auto counters = std::make_shared<nodes::worker_node_counters>();
 
   caf::actor_system_config cfg;

@@ -210,7 +210,7 @@ void worker_node_listener::on_coordinator_restarted() {
 
 void worker_node_listener::on_joined(const welcome& w, bool again) {
   if (level_ < log_level::info) return;
-  std::fprintf(stderr, "parallm worker %s: %s coordinator at %s (epoch %llu)\n", name_.c_str(),
+  std::fprintf(stderr, "parallm worker %s: %s coordinator at %s (epoch %016llx)\n", name_.c_str(),
                again ? "back with" : "joined", endpoint_.c_str(),
                static_cast<unsigned long long>(w.epoch));
 }

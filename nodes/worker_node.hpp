@@ -27,14 +27,14 @@
 #include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 #include "nodes/endpoint_map.hpp"
+#include "nodes/node_messages.hpp"
 #include "nodes/protocol.hpp"
 #include "nodes/worker_link.hpp"
 
 namespace parallm::nodes {
 
-// The coordinator restarted: drop every batch's profiles (its tasks will not come again).
-using forget_atom = caf::atom_constant<caf::atom("forget")>;
-
+// forget_atom (node_messages.hpp) alone: the coordinator restarted, so drop every batch's
+// profiles (its tasks will not come again).
 using worker_node_actor =
     caf::typed_actor<caf::reacts_to<actors::profiles_atom, actors::batch_profiles>,
                      caf::reacts_to<actors::tasks_atom, actors::task_batch>,
