@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 #include <unistd.h>
 
@@ -26,7 +27,7 @@ sigset_t watched_signals() {
 
 }  // namespace
 
-signal_watch::signal_watch() {
+signal_watch::signal_watch(std::string first_note) : first_note_(std::move(first_note)) {
   const auto set = watched_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   thread_ = std::thread([this] { watch(); });
@@ -56,9 +57,7 @@ void signal_watch::watch() {
     const int sig = sigtimedwait(&set, nullptr, &poll_interval);
     if (sig < 0 || sig == wake_signal) continue;
     if (count_.fetch_add(1) == 0) {
-      static const char note[] =
-          "\nparallm: stopping: no new calls; waiting for those in flight (again to abort)\n";
-      [[maybe_unused]] auto n = write(STDERR_FILENO, note, sizeof(note) - 1);
+      [[maybe_unused]] auto n = write(STDERR_FILENO, first_note_.data(), first_note_.size());
       std::lock_guard lock(mutex_);
       if (on_first_) on_first_();
     } else {

@@ -6,16 +6,21 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace parallm::cli {
 
 class signal_watch {
  public:
+  // What the first signal prints on stderr: a run drains, other commands may not.
+  static constexpr const char* drain_note =
+      "\nparallm: stopping: no new calls; waiting for those in flight (again to abort)\n";
+
   // Blocks SIGINT and SIGTERM in the calling thread (and so in every thread started after
   // this: construct it before the actor system), then watches for them on a thread of its
   // own.
-  signal_watch();
+  explicit signal_watch(std::string first_note = drain_note);
   ~signal_watch();
   signal_watch(const signal_watch&) = delete;
   signal_watch& operator=(const signal_watch&) = delete;
@@ -30,6 +35,7 @@ class signal_watch {
  private:
   void watch();
 
+  std::string first_note_;
   std::mutex mutex_;
   std::function<void()> on_first_;
   std::function<void()> on_abort_;

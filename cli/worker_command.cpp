@@ -92,7 +92,7 @@ int worker_command(const worker_args& args) {
   const auto capacity = static_cast<std::uint32_t>(args.concurrency);
 
   // Before any other thread starts, so that every thread leaves the signals to the watcher.
-  signal_watch signals;
+  signal_watch signals("\nparallm worker: stopping; the calls in flight are given up\n");
   std::promise<void> stop;
   signals.on_first([&stop] { stop.set_value(); });
 

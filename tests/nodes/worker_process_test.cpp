@@ -190,6 +190,8 @@ BOOST_AUTO_TEST_CASE(runs_tasks_answers_every_one_and_shrugs_off_garbage) {
                           coordinator.endpoint + " (epoch 000000000000002a)") != std::string::npos,
              end.err);
   BOOST_TEST(end.err.find("200 tasks, 200 results") != std::string::npos, end.err);
+  BOOST_TEST(end.err.find("parallm worker: stopping") != std::string::npos, end.err);
+  BOOST_TEST(end.err.find("waiting for those in flight") == std::string::npos, end.err);
 }
 
 BOOST_AUTO_TEST_CASE(says_hello_again_to_a_coordinator_that_went_silent_and_came_back_new) {
