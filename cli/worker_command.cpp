@@ -63,17 +63,29 @@ std::size_t scheduler_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+// " (malformed 3, wrong_side 2)": the reasons frames were dropped for, or nothing.
+std::string drop_reasons(const nodes::worker_link_counters& link) {
+  std::string text;
+  for (std::size_t i = 0; i < nodes::drop_reason_count; ++i) {
+    if (link.dropped[i] == 0) continue;
+    text += text.empty() ? " (" : ", ";
+    text += std::string(nodes::to_string(static_cast<nodes::drop_reason>(i))) + " " +
+            std::to_string(link.dropped[i]);
+  }
+  return text.empty() ? text : text + ")";
+}
+
 void log_counters(const std::string& name, const nodes::worker_link_counters& link,
                   const nodes::worker_node_counters& node) {
   std::fprintf(stderr,
                "parallm worker %s: stopped: %llu tasks, %llu results in %llu frames (%llu too "
-               "large for the wire), %llu tasks refused, %llu frames dropped\n",
+               "large for the wire), %llu tasks refused, %llu frames dropped%s\n",
                name.c_str(), static_cast<unsigned long long>(link.tasks),
                static_cast<unsigned long long>(node.results.load()),
                static_cast<unsigned long long>(node.frames.load()),
                static_cast<unsigned long long>(node.too_large.load()),
                static_cast<unsigned long long>(link.refused_tasks),
-               static_cast<unsigned long long>(link.dropped_total()));
+               static_cast<unsigned long long>(link.dropped_total()), drop_reasons(link).c_str());
 }
 
 }  // namespace

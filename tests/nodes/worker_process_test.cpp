@@ -190,6 +190,13 @@ BOOST_AUTO_TEST_CASE(runs_tasks_answers_every_one_and_shrugs_off_garbage) {
                           coordinator.endpoint + " (epoch 000000000000002a)") != std::string::npos,
              end.err);
   BOOST_TEST(end.err.find("200 tasks, 200 results") != std::string::npos, end.err);
+  // 4 that do not decode (nested too deep, invalid, cut short, another version), 2 that a
+  // coordinator never sends, 15 between the task frames.
+  BOOST_TEST(
+      end.err.find(
+          ", 21 frames dropped (too_large 1, malformed 17, unknown_version 1, wrong_side 2)") !=
+          std::string::npos,
+      end.err);
   BOOST_TEST(end.err.find("parallm worker: stopping") != std::string::npos, end.err);
   BOOST_TEST(end.err.find("waiting for those in flight") == std::string::npos, end.err);
 }
