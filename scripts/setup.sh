@@ -12,6 +12,8 @@ packages=(
   # libcurl only recommends the CA bundle, and recommends are not installed: without it no
   # HTTPS endpoint verifies. openssl makes the TLS tests' throwaway certificate.
   ca-certificates openssl
+  # The cluster test puts coordinator, workers and client in network namespaces (`ip netns`).
+  iproute2
   nginx libnginx-mod-http-echo curl time python3 python3-aiohttp wrk
 )
 
