@@ -298,7 +298,9 @@ struct gateway::impl final : gateway_io {
     std::vector<zmq_pollitem_t> items;
     for (auto& s : sockets) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
-    auto next_tick = clock_type::now() + tick;
+    // The first tick at once: a dealer's link says hello on it, and every client and worker
+    // would otherwise wait a whole tick (100 ms) before it is even known.
+    auto next_tick = clock_type::now();
     while (!stopping.load()) {
       try {
         pass(items, next_tick);

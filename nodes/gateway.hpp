@@ -59,7 +59,8 @@ class gateway_handler {
   // of this protocol is exactly one part, and `frame` is the first (empty when there is none).
   virtual void on_frame(gateway_io& io, std::size_t socket, const std::string& routing_id,
                         std::string_view frame, std::size_t parts) = 0;
-  // Called at least once per tick interval, and after every batch of frames handled.
+  // Called as the I/O thread starts, then at least once per tick interval and after every
+  // batch of frames handled.
   virtual void on_tick(gateway_io& io, std::chrono::steady_clock::time_point now) = 0;
 };
 

@@ -435,6 +435,16 @@ BOOST_AUTO_TEST_CASE(the_handler_ticks_without_traffic) {
   BOOST_TEST(eventually([&] { return r.ticks.load() >= 3; }));
 }
 
+BOOST_AUTO_TEST_CASE(the_first_tick_comes_as_the_thread_starts_not_a_tick_later) {
+  // A dealer's link says hello on its first tick: with an hour-long tick, only a tick at start
+  // lets the handler run before the patience runs out.
+  recorder r;
+  gateway g(router_on("tcp://127.0.0.1:*"), r, std::chrono::hours(1));
+  g.start();
+  BOOST_TEST(eventually([&] { return r.ticks.load() >= 1; }));
+  BOOST_TEST(r.ticks.load() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(stop_does_not_wait_for_the_tick_and_is_idempotent) {
   recorder r;
   gateway g(router_on("tcp://127.0.0.1:*"), r, 60s);
