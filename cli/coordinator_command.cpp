@@ -21,6 +21,13 @@
 namespace parallm::cli {
 
 int coordinator_command(const coordinator_args& args) {
+  const auto level = nodes::parse_log_level(args.log_level);
+  if (!level) {
+    std::fprintf(stderr,
+                 "parallm coordinator: --log-level '%s' is not error, warn, info or debug\n",
+                 args.log_level.c_str());
+    return exit_bad_input;
+  }
   signal_watch signals;
   caf::actor_system_config cfg;
   configure_node_scheduler(cfg);
@@ -30,12 +37,14 @@ int coordinator_command(const coordinator_args& args) {
   settings.epoch = actors::random_u64();
   settings.heartbeat = std::chrono::milliseconds(args.heartbeat_ms);
   settings.liveness = std::chrono::milliseconds(args.heartbeat_ms) * args.liveness;
+  settings.level = *level;
 
   // The node posts frames to the gateway, which is made after it: the link needs the node's
   // events, the node the gateway's post.
   std::shared_ptr<nodes::gateway> gateway;
   nodes::coordinator_node_options node_opts;
   node_opts.epoch = settings.epoch;
+  node_opts.level = *level;
   node_opts.post = [&gateway](std::size_t socket, std::string id, std::string frame) {
     gateway->post(socket, std::move(id), std::move(frame));
   };

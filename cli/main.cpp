@@ -89,8 +89,10 @@ void add_coordinator(CLI::App& app, parallm::cli::coordinator_args& args) {
                  "Heartbeats a worker or client may miss before it is taken for dead")
       ->check(CLI::Range(2, 1000))
       ->capture_default_str();
-  app.add_option("--log-level", args.log_level, "Log level: info or quiet")
-      ->check(CLI::IsMember({"info", "quiet"}))
+  app.add_option("--log-level", args.log_level,
+                 "error, warn (also lost workers, dropped frames) or info (also joins and "
+                 "batches)")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
 }
 

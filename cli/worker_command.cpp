@@ -17,6 +17,7 @@
 #include <caf/send.hpp>
 
 #include "cli/exit_codes.hpp"
+#include "cli/node_system.hpp"
 #include "cli/signal_watch.hpp"
 #include "nodes/endpoint_map.hpp"
 #include "nodes/gateway.hpp"
@@ -55,12 +56,6 @@ std::optional<std::vector<nodes::endpoint_rewrite>> endpoint_map(
     map.push_back(std::move(*rewrite));
   }
   return map;
-}
-
-// Threads block on the shared queue when idle, so a worker waiting for tasks costs ~0% CPU;
-// the gateway's I/O thread and the HTTP engine's run outside the scheduler.
-std::size_t scheduler_threads() {
-  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 // " (malformed 3, wrong_side 2)": the reasons frames were dropped for, or nothing.
@@ -122,12 +117,10 @@ int worker_command(const worker_args& args) {
   auto counters = std::make_shared<nodes::worker_node_counters>();
 
   caf::actor_system_config cfg;
-  cfg.set("scheduler.policy", caf::atom("sharing"));
-  cfg.set("scheduler.max-threads", scheduler_threads());
-  // CAF's own logger and middleman are not used; the actors need nothing else.
+  const auto threads = configure_node_scheduler(cfg);
   caf::actor_system system{cfg};
   nodes::worker_node_options node_options;
-  node_options.workers = scheduler_threads();
+  node_options.workers = threads;
   node_options.capacity = capacity;
   node_options.endpoint_map = std::move(*map);
   node_options.counters = counters;

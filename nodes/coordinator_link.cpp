@@ -67,6 +67,10 @@ void coordinator_link::on_frame(gateway_io& io, std::size_t socket, const std::s
       parts == 1 ? decode(frame, settings_.limits) : decode_result(decode_error::malformed);
   const auto verdict = table.on_frame(routing_id, decoded, now);
   switch (verdict.action) {
+    case frame_action::repeat:
+      io.send(socket, routing_id, welcome_frame_);
+      table.note_sent(routing_id, now);
+      return;
     case frame_action::admit:
     case frame_action::readmit:
       admit(io, socket, routing_id, decoded.value(), verdict.action == frame_action::readmit);
@@ -88,6 +92,7 @@ void coordinator_link::on_frame(gateway_io& io, std::size_t socket, const std::s
   const auto c = command_of(m);
   if (c == command::heartbeat) return;  // a sign of life, counted by the table
   if (c == command::refusal) {
+    if (settings_.level < log_level::warn) return;
     const auto& r = std::get<refusal>(m);
     std::fprintf(stderr, "%s: %s refused %s: %s\n", settings_.log_name.c_str(),
                  socket == workers_socket ? "a worker" : "a client",
@@ -102,11 +107,7 @@ void coordinator_link::on_frame(gateway_io& io, std::size_t socket, const std::s
 }
 
 void coordinator_link::on_tick(gateway_io& io, clock::time_point now) {
-  for (const auto& id : workers_.expired(now, settings_.liveness)) {
-    std::fprintf(stderr, "%s: worker %s is silent, its tasks go to others\n",
-                 settings_.log_name.c_str(), id.c_str());
-    events_.worker_left(id);
-  }
+  for (const auto& id : workers_.expired(now, settings_.liveness)) events_.worker_left(id);
   for (const auto& id : clients_.expired(now, settings_.liveness)) events_.client_left(id);
   for (const auto& id : workers_.due_heartbeats(now, settings_.heartbeat)) {
     io.send(workers_socket, id, heartbeat_frame_);
@@ -124,6 +125,7 @@ void coordinator_link::on_tick(gateway_io& io, clock::time_point now) {
 
 void coordinator_link::log_drops(clock::time_point now) {
   const auto drops = total_drops(workers_.counters()) + total_drops(clients_.counters());
+  if (settings_.level < log_level::warn) return;
   if (drops == logged_drops_ || now - last_drop_log_ < drop_log_interval) return;
   logged_drops_ = drops;
   last_drop_log_ = now;

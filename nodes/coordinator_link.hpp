@@ -13,6 +13,7 @@
 
 #include "nodes/frame_post.hpp"
 #include "nodes/gateway.hpp"
+#include "nodes/log_level.hpp"
 #include "nodes/peer_table.hpp"
 #include "nodes/wire_messages.hpp"
 
@@ -38,6 +39,7 @@ struct link_settings {
   std::chrono::milliseconds liveness{5000};  // silence after which a peer is taken for dead
   wire_limits limits;
   std::string log_name = "parallm coordinator";  // prefixes the log lines on stderr
+  log_level level = log_level::info;             // drops and refusals are warnings
 };
 
 // What `status` shows of the sockets: the peers' last signs of life and the frame counts.

@@ -191,9 +191,10 @@ void start_session(self_pointer self, const std::string& client, submit& s) {
                                {caf::actor_cast<caf::actor>(sn.coordinator), "the coordinator"},
                                {caf::actor_cast<caf::actor>(sn.input), "the batch input"}},
                               sn.reducer, done);
-  std::fprintf(stderr, "parallm coordinator: batch %llu: %s from %s\n",
-               static_cast<unsigned long long>(batch), sn.job.c_str(),
-               st.clients.count(client) ? st.clients[client].client_id.c_str() : client.c_str());
+  if (st.options.level >= log_level::info)
+    std::fprintf(stderr, "parallm coordinator: batch %llu: %s from %s\n",
+                 static_cast<unsigned long long>(batch), sn.job.c_str(),
+                 st.clients.count(client) ? st.clients[client].client_id.c_str() : client.c_str());
   for (const auto& [id, worker] : st.workers) {
     self->send(worker.proxy, actors::profiles_atom::value, sn.profiles);
   }
@@ -215,8 +216,9 @@ void worker_joined(self_pointer self, const std::string& id, worker_hello& hello
   for (const auto& [batch, s] : st.sessions) {
     self->send(r.proxy, actors::profiles_atom::value, s.profiles);
   }
-  std::fprintf(stderr, "parallm coordinator: worker %s (%s) joined with capacity %u\n",
-               r.hello.name.c_str(), r.hello.host.c_str(), r.hello.capacity);
+  if (st.options.level >= log_level::info)
+    std::fprintf(stderr, "parallm coordinator: worker %s (%s) joined with capacity %u\n",
+                 r.hello.name.c_str(), r.hello.host.c_str(), r.hello.capacity);
   st.workers[id] = std::move(r);
   reshare(self);
 }
@@ -228,7 +230,10 @@ void worker_left(self_pointer self, const std::string& id) {
   const auto proxy = caf::actor_cast<actors::worker_actor>(it->second.proxy);
   for (const auto& [batch, s] : st.sessions)
     self->send(s.coordinator, actors::leave_atom::value, proxy);
-  std::fprintf(stderr, "parallm coordinator: worker %s left\n", it->second.hello.name.c_str());
+  if (st.options.level >= log_level::warn) {
+    std::fprintf(stderr, "parallm coordinator: worker %s (%s) is gone; its tasks go to others\n",
+                 it->second.hello.name.c_str(), it->second.hello.host.c_str());
+  }
   caf::anon_send_exit(it->second.proxy, caf::exit_reason::user_shutdown);
   st.workers.erase(it);
   reshare(self);
@@ -337,8 +342,9 @@ void on_run_end(self_pointer self, actors::run_report& report) {
                     report.stopped,   stats.calls(),
                     stats.attempts(), stats.rate_limited()};
     post(st, clients_socket, s.client, done);
-    std::fprintf(stderr, "parallm coordinator: batch %llu done: %s",
-                 static_cast<unsigned long long>(batch), report.summary().c_str());
+    if (st.options.level >= log_level::info)
+      std::fprintf(stderr, "parallm coordinator: batch %llu done: %s",
+                   static_cast<unsigned long long>(batch), report.summary().c_str());
     end_session(self, batch, false);
     return;
   }

@@ -18,6 +18,7 @@
 #include "actors/interfaces.hpp"
 #include "nodes/coordinator_link.hpp"
 #include "nodes/frame_post.hpp"
+#include "nodes/log_level.hpp"
 #include "nodes/node_messages.hpp"
 
 namespace parallm::nodes {
@@ -37,6 +38,7 @@ struct coordinator_node_options {
   std::function<link_snapshot()> snapshot;  // the sockets' view, for `status`
   // How long past a call's own timeout a task may stay at a worker before it is redone.
   std::chrono::milliseconds task_grace{30000};
+  log_level level = log_level::info;  // joins and batches at info, lost workers at warn
 };
 
 coordinator_node_actor spawn_coordinator_node(caf::actor_system& system,

@@ -69,14 +69,24 @@ verdict peer_table::on_frame(const std::string& routing_id, const decode_result&
   if (!sends(side_, c)) return drop(drop_reason::wrong_side);
   if (c == command::worker_hello || c == command::client_hello) {
     ++counters_.accepted;
+    auto info = info_of(m, now);
+    const auto known = peers_.find(routing_id);
+    // Hellos said while the connection was down all arrive when it is back: a peer that has
+    // said nothing else since the first cannot have a session to drop.
+    if (known != peers_.end() && !known->second.spoke && known->second.name == info.name &&
+        known->second.host == info.host && known->second.capacity == info.capacity) {
+      known->second.last_heard = now;
+      return {frame_action::repeat};
+    }
     // The welcome goes out at once, so the hello also starts the heartbeat interval.
-    const auto [it, fresh] = peers_.insert_or_assign(routing_id, info_of(m, now));
+    const auto [it, fresh] = peers_.insert_or_assign(routing_id, std::move(info));
     return {fresh ? frame_action::admit : frame_action::readmit};
   }
   const auto it = peers_.find(routing_id);
   if (it == peers_.end()) return drop(drop_reason::not_hello);
   ++counters_.accepted;
   it->second.last_heard = now;
+  it->second.spoke = true;
   return {frame_action::route};
 }
 

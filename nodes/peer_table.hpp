@@ -41,6 +41,8 @@ std::string_view to_string(drop_reason r);
 enum class frame_action {
   admit,    // a first hello: answer welcome; a worker joins with its capacity as credit
   readmit,  // a hello from a known peer: it restarted its session (see peer_table::on_frame)
+  repeat,   // the same hello again before anything else: it queued while the connection was
+            // down; answer welcome again, nothing else changes
   route,    // pass the message on
   drop,     // count it (done here) and maybe answer a refusal naming the reason
 };
@@ -58,6 +60,7 @@ struct peer_info {
   std::uint32_t capacity = 0;  // a worker's, from its hello; 0 for a client
   std::chrono::steady_clock::time_point last_heard;
   std::chrono::steady_clock::time_point last_sent;
+  bool spoke = false;  // sent anything but a hello since its last hello
 };
 
 struct peer_counters {

@@ -176,14 +176,6 @@ worker_node_actor spawn_worker_node(caf::actor_system& system, worker_node_optio
   return system.spawn(node_behavior, std::move(options));
 }
 
-std::optional<log_level> parse_log_level(std::string_view text) {
-  if (text == "error") return log_level::error;
-  if (text == "warn") return log_level::warn;
-  if (text == "info") return log_level::info;
-  if (text == "debug") return log_level::debug;
-  return std::nullopt;
-}
-
 worker_node_listener::worker_node_listener(std::string name, std::string endpoint, log_level level)
     : name_(std::move(name)), endpoint_(std::move(endpoint)), level_(level) {}
 

@@ -27,6 +27,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
 #include "nodes/endpoint_map.hpp"
+#include "nodes/log_level.hpp"
 #include "nodes/node_messages.hpp"
 #include "nodes/protocol.hpp"
 #include "nodes/worker_link.hpp"
@@ -65,11 +66,6 @@ actors::result_sink_actor spawn_result_sink(caf::actor_system& system,
 // The node with its sink and workers, which end with it. The HTTP engine is made when the
 // first profile that is not sim arrives.
 worker_node_actor spawn_worker_node(caf::actor_system& system, worker_node_options options);
-
-// How much a worker process says on stderr.
-enum class log_level { error, warn, info, debug };
-// "error", "warn", "info" or "debug"; nullopt for anything else.
-std::optional<log_level> parse_log_level(std::string_view text);
 
 // The link's listener that feeds the node, with a log line on stderr for each change of the
 // connection ("parallm worker NAME: joined coordinator at EP (epoch E)"): joins at info,

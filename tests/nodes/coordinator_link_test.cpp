@@ -124,10 +124,17 @@ BOOST_AUTO_TEST_CASE(results_are_passed_on_and_heartbeats_are_not) {
 
 BOOST_AUTO_TEST_CASE(a_second_hello_is_a_rejoin_the_old_session_leaves_first) {
   frame(workers_socket, "w", worker_hello{"gpu-1", "host-a", 8});
-  frame(workers_socket, "w", worker_hello{"gpu-1", "host-a", 4});
-  BOOST_TEST(events.log ==
-             (std::vector<std::string>{"joined w gpu-1", "left w", "joined w gpu-1"}));
+  frame(workers_socket, "w", result_frame{});
+  frame(workers_socket, "w", worker_hello{"gpu-1", "host-a", 8});
+  BOOST_TEST(events.log == (std::vector<std::string>{"joined w gpu-1", "worker w results", "left w",
+                                                     "joined w gpu-1"}));
   BOOST_TEST(io.count(command::welcome) == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(hellos_queued_in_an_outage_are_welcomed_without_a_rejoin) {
+  for (int i = 0; i < 3; ++i) frame(workers_socket, "w", worker_hello{"gpu-1", "host-a", 8});
+  BOOST_TEST(events.log == std::vector<std::string>{"joined w gpu-1"});
+  BOOST_TEST(io.count(command::welcome) == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(quiet_peers_get_heartbeats_and_silent_ones_leave) {

@@ -158,6 +158,19 @@ BOOST_AUTO_TEST_CASE(a_reconnect_hello_readmits_and_resets_liveness) {
   BOOST_TEST(t.expired(t0 + 2s + liveness + 1ns, liveness) == ids{"a"});
 }
 
+BOOST_AUTO_TEST_CASE(the_same_hello_again_before_anything_else_is_a_repeat) {
+  peer_table t(peer_kind::worker);
+  t.on_frame("a", hello(), t0);
+  // Queued while the connection was down: no session to drop.
+  BOOST_TEST((t.on_frame("a", hello(), t0 + 1s) == verdict{frame_action::repeat}));
+  BOOST_TEST(t.expired(t0 + 1s + liveness, liveness).empty());
+  // Once it said something else, the same hello means it dropped its session.
+  t.on_frame("a", beat(), t0 + 2s);
+  BOOST_TEST((t.on_frame("a", hello(), t0 + 3s) == verdict{frame_action::readmit}));
+  BOOST_TEST((t.on_frame("a", hello(), t0 + 3s) == verdict{frame_action::repeat}));
+  BOOST_TEST(t.counters().accepted == 5u);
+}
+
 BOOST_AUTO_TEST_CASE(heartbeats_go_to_peers_sent_nothing_for_an_interval) {
   peer_table t(peer_kind::worker);
   t.on_frame("b", hello(), t0);
