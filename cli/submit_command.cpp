@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -71,7 +72,9 @@ int submit_command(const submit_args& args) {
   opts.reader = reader;
   opts.writer = writer;
   opts.job.batch = 1;
-  opts.job.job_path = run.job_path;
+  // Absolute, so that the coordinator anchors the job's relative paths (a ca_file) where
+  // this client found them.
+  opts.job.job_path = run.job_path.empty() ? "" : std::filesystem::absolute(run.job_path).string();
   opts.job.job_text = *job_text;
   opts.job.overrides = overrides_for(run.shorthands, run.overrides);
   opts.job.openai_batch_input = job->openai_batch;

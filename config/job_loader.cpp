@@ -87,6 +87,7 @@ job_load_result parse_job(std::string_view yaml_text, const std::string& path,
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
     yaml_reader reader(path, result.errors);
+    reader.set_checks_files(options.local_files);
     apply_overrides(root, overrides, reader, result.errors, result.notes);
     job parsed = read_job(root, path, reader, options);
     if (result.errors.empty()) result.value = std::move(parsed);

@@ -22,6 +22,9 @@ struct job_load_options {
   // An OpenAI Batch file brings its own requests: its job may hold only a provider (and
   // limits); the caller then adds the one pass-through node.
   bool nodes_optional = false;
+  // The files the job names (a provider's ca_file) are checked to exist on this host. A
+  // coordinator reads jobs for its workers, which open those files on their own hosts.
+  bool local_files = true;
 };
 
 // overrides are "--set" values: "limits.concurrency=32", "provider.model=gpt-4o".

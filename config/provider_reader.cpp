@@ -83,7 +83,7 @@ void read_http_fields(const YAML::Node& map, const std::string& field, provider_
     std::error_code ec;
     if (text->empty()) {
       reader.error(ca_field, "expected the path of a PEM file of CA certificates, got ''");
-    } else if (!std::filesystem::is_regular_file(path, ec)) {
+    } else if (reader.checks_files() && !std::filesystem::is_regular_file(path, ec)) {
       reader.error(ca_field, "no such file: " + path.string());
     } else {
       spec.ca_file = path.string();

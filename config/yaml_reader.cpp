@@ -149,8 +149,11 @@ std::filesystem::path yaml_reader::resolve_path(const std::string& field,
   if (path.is_absolute()) return path;
   std::error_code ec;
   const std::filesystem::path job_file(file_);
-  const bool from_job_file =
-      !is_overridden(field) && std::filesystem::is_regular_file(job_file, ec);
+  // A job's text read on a coordinator comes from a file on the client's host, named by its
+  // absolute path: anchor there all the same.
+  const bool from_job_file = !is_overridden(field) && !file_.empty() &&
+                             (std::filesystem::is_regular_file(job_file, ec) ||
+                              (!checks_files_ && job_file.is_absolute()));
   const auto base = from_job_file ? std::filesystem::absolute(job_file, ec).parent_path()
                                   : std::filesystem::current_path(ec);
   return base / path;

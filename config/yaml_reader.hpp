@@ -104,6 +104,10 @@ class yaml_reader {
   // A path read at field, made absolute: relative to the job file's directory when it was
   // written there, to the current directory when it came from --set or a job without a file.
   std::filesystem::path resolve_path(const std::string& field, const std::string& text) const;
+  // Whether the files a job names are on this host, to be checked (not on a coordinator,
+  // which reads a job for workers that open its files on theirs).
+  bool checks_files() const { return checks_files_; }
+  void set_checks_files(bool on) { checks_files_ = on; }
 
   std::optional<std::string> as_string(const YAML::Node& value, const std::string& field);
   std::optional<double> as_number(const YAML::Node& value, const std::string& field,
@@ -113,6 +117,7 @@ class yaml_reader {
   bool is_overridden(const std::string& field) const;
 
   std::string file_;
+  bool checks_files_ = true;
   diagnostics& out_;
   std::set<std::string> overridden_;
   std::map<std::string, source_location> places_;

@@ -46,7 +46,7 @@ graph_load load_graph_file(const std::string& path, const std::vector<std::strin
 
 graph_load load_graph_text(std::string_view text, const std::string& path,
                            const std::vector<std::string>& overrides, bool openai_batch) {
-  const config::job_load_options options{openai_batch};
+  const config::job_load_options options{openai_batch, false};
   if (text.empty() && openai_batch) {
     return compile(config::parse_job(batch_job_yaml, "<openai-batch>", overrides, options), "");
   }

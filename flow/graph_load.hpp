@@ -22,8 +22,10 @@ struct graph_load {
 // it gets one pass-through node that sends each line's body as it is.
 graph_load load_graph_file(const std::string& path, const std::vector<std::string>& overrides,
                            bool openai_batch);
-// The same for a job's text, as a client sent it; `path` names it in messages. An empty text
-// with openai_batch is the job of a Batch file run without a job file.
+// The same for a job's text, as a client sent it to a coordinator: `path` names it in
+// messages and anchors its relative paths; the files it names are not looked for here (the
+// workers open them on their hosts). An empty text with openai_batch is the job of a Batch
+// file run without a job file.
 graph_load load_graph_text(std::string_view text, const std::string& path,
                            const std::vector<std::string>& overrides, bool openai_batch);
 

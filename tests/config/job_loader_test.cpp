@@ -410,6 +410,18 @@ BOOST_AUTO_TEST_CASE(a_missing_ca_file_is_an_error_naming_the_path_looked_at) {
   BOOST_TEST(mentions(error_at(parse(https_job("\"\"")), "provider.ca_file"), "PEM file"));
 }
 
+BOOST_AUTO_TEST_CASE(a_coordinator_reads_a_ca_file_path_for_the_workers_without_looking_for_it) {
+  // The job as a client sent it: its path anchors relative paths, the file is on the workers.
+  const std::string job_path = "/on/the/client/jobs/job.yaml";
+  job_load_options remote;
+  remote.local_files = false;
+  const auto result = parse_job(https_job("ca.pem"), job_path, {}, remote);
+  BOOST_TEST_REQUIRE(result.errors.empty());
+  BOOST_TEST(result.value->provider.ca_file == "/on/the/client/jobs/ca.pem");
+  // Where the files are on this host, a missing one is still an error.
+  BOOST_TEST(!parse_job(https_job("ca.pem"), job_path).errors.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_ca_file_from_set_is_relative_to_the_current_directory) {
   const job_dir dir;
   dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
