@@ -20,7 +20,9 @@ namespace {
 class status_events final : public nodes::dealer_events {
  public:
   explicit status_events(nodes::frame_post post) : post_(std::move(post)) {}
-  void welcomed(std::uint64_t) override { post_(0, "", nodes::encode(nodes::status_request{})); }
+  void welcomed(const nodes::welcome&, bool) override {
+    post_(0, "", nodes::encode(nodes::status_request{}));
+  }
   void lost() override {}
   void received(nodes::message m) override {
     if (auto* reply = std::get_if<nodes::status_reply>(&m); reply && !answered_) {

@@ -295,8 +295,8 @@ client_node_actor spawn_client_node(caf::actor_system& system, client_node_optio
   return system.spawn(client_behavior, std::move(options));
 }
 
-void client_events::welcomed(std::uint64_t epoch) {
-  caf::anon_send(node_, joined_atom::value, epoch);
+void client_events::welcomed(const welcome& w, bool) {
+  caf::anon_send(node_, joined_atom::value, w.epoch);
 }
 void client_events::lost() {
   caf::anon_send(node_, left_atom::value);

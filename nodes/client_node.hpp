@@ -47,7 +47,8 @@ client_node_actor spawn_client_node(caf::actor_system& system, client_node_optio
 class client_events final : public dealer_events {
  public:
   explicit client_events(client_node_actor node) : node_(std::move(node)) {}
-  void welcomed(std::uint64_t epoch) override;
+  // Every welcome is a new session (a restart too): the node re-submits and re-sends.
+  void welcomed(const welcome& w, bool restarted) override;
   void lost() override;
   void received(message m) override;
 

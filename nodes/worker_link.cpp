@@ -1,7 +1,5 @@
 #include "nodes/worker_link.hpp"
 
-#include <algorithm>
-#include <numeric>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -13,45 +11,13 @@
 namespace parallm::nodes {
 namespace {
 
-// A welcome with no intervals (a coordinator that does not care) still gets a heartbeat now
-// and then, and a worker that gives up on a silent coordinator.
-constexpr std::uint32_t fallback_heartbeat_ms = 1000;
-constexpr std::uint32_t liveness_heartbeats = 3;
-
-// The commands a coordinator sends to a worker (PROTOCOL.md, "Commands").
-bool coordinator_sends(command c) {
-  switch (c) {
-    case command::welcome:
-    case command::heartbeat:
-    case command::batch_profiles:
-    case command::tasks:
-    case command::refusal:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Before a welcome the coordinator has no session for this worker, so profiles and tasks
-// cannot be meant for it: they belong to a session it dropped (PROTOCOL.md, "A worker's view").
-bool before_welcome(command c) {
-  return c == command::welcome || c == command::heartbeat || c == command::refusal;
-}
-
-drop_reason reason_of(decode_error e) {
-  return static_cast<drop_reason>(e);
-}
-
-// The refusal a coordinator sends a peer it does not know (peer_table's not_hello).
-bool says_not_hello(const refusal& r) {
-  return r.refused != command::worker_hello &&
-         r.reason.find(to_string(drop_reason::not_hello)) != std::string::npos;
-}
-
-welcome sane(welcome w) {
-  if (w.heartbeat_ms == 0) w.heartbeat_ms = fallback_heartbeat_ms;
-  if (w.liveness_ms <= w.heartbeat_ms) w.liveness_ms = liveness_heartbeats * w.heartbeat_ms;
-  return w;
+dealer_settings settings_of(const worker_link_options& o) {
+  dealer_settings s;
+  s.hello = encode(worker_hello{o.name, o.host, o.capacity});
+  s.hello_interval = o.hello_interval;
+  s.max_hello_interval = o.max_hello_interval;
+  s.limits = o.limits;
+  return s;
 }
 
 struct task_identity {
@@ -62,84 +28,53 @@ struct task_identity {
 
 }  // namespace
 
-std::uint64_t worker_link_counters::dropped_total() const {
-  return std::accumulate(dropped.begin(), dropped.end(), std::uint64_t{0});
-}
-
 worker_link::worker_link(worker_link_options options, worker_link_listener& listener)
-    : options_(std::move(options)), listener_(listener), hello_wait_(options_.hello_interval) {}
+    : options_(std::move(options)),
+      listener_(listener),
+      // The commands a coordinator sends to a worker (PROTOCOL.md, "Commands").
+      link_(settings_of(options_), *this, {command::batch_profiles, command::tasks}) {}
 
-void worker_link::note_sent(clock::time_point now) {
-  const auto t = now.time_since_epoch().count();
-  auto seen = last_sent_.load(std::memory_order_relaxed);
-  while (seen < t && !last_sent_.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {
+void worker_link::on_frame(gateway_io& io, std::size_t socket, const std::string& routing_id,
+                           std::string_view frame, std::size_t parts) {
+  link_.on_frame(io, socket, routing_id, frame, parts);
+  for (auto& answer : answers_) link_.send(io, std::move(answer));
+  answers_.clear();
+}
+
+void worker_link::on_tick(gateway_io& io, clock::time_point now) {
+  link_.on_tick(io, now);
+}
+
+worker_link_counters worker_link::counters() const {
+  auto all = counters_;
+  static_cast<dealer_counters&>(all) = link_.counters();
+  return all;
+}
+
+void worker_link::welcomed(const welcome& w, bool restarted) {
+  if (restarted) {
+    profile_counts_.clear();
+    listener_.on_coordinator_restarted();
   }
+  listener_.on_joined(w, ever_joined_);
+  ever_joined_ = true;
 }
 
-worker_link::clock::time_point worker_link::last_sent() const {
-  return clock::time_point(clock::duration(last_sent_.load(std::memory_order_relaxed)));
+void worker_link::lost() {
+  listener_.on_lost();
 }
 
-void worker_link::on_frame(gateway_io& io, std::size_t, const std::string&, std::string_view frame,
-                           std::size_t parts) {
-  ++counters_.frames_in;
-  // A frame of this protocol is one part; more is not a frame at all.
-  if (parts != 1) return drop(drop_reason::malformed);
-  auto decoded = decode(frame, options_.limits);
-  if (!decoded) return drop(reason_of(decoded.error()));
-  const auto c = command_of(decoded.value());
-  if (!coordinator_sends(c)) return drop(drop_reason::wrong_side);
-  if (!welcomed_ && !before_welcome(c)) return drop(drop_reason::not_hello);
-  heard_ = true;
-  handle(io, decoded.value());
-}
-
-void worker_link::handle(gateway_io& io, message& m) {
-  if (auto* w = std::get_if<welcome>(&m)) return on_welcome(io, *w);
-  if (auto* h = std::get_if<heartbeat>(&m)) return on_heartbeat(io, *h);
-  if (auto* r = std::get_if<refusal>(&m)) return on_refusal(io, *r);
-  if (auto* f = std::get_if<task_frame>(&m)) return on_task_frame(io, *f);
+void worker_link::received(message m) {
+  if (auto* f = std::get_if<task_frame>(&m)) return on_task_frame(*f);
   if (auto* b = std::get_if<batch_profiles>(&m)) {
     profile_counts_[b->batch] = b->profiles.size();
     ++counters_.profiles;
     listener_.on_profiles(from_wire(std::move(*b)));
   }
+  // Refusals other than not_hello are counted by the link only: nothing here to redo.
 }
 
-void worker_link::on_welcome(gateway_io&, const welcome& w) {
-  if (ever_welcomed_ && w.epoch != welcome_.epoch) restarted(w.epoch);
-  // Every hello is answered; a second welcome of the same session is not news.
-  const bool news = !welcomed_;
-  const bool again = ever_welcomed_;
-  welcome_ = sane(w);
-  welcomed_ = true;
-  hello_wait_ = options_.hello_interval;
-  ever_welcomed_ = true;
-  last_heard_ = now_;
-  if (news) listener_.on_joined(welcome_, again);
-}
-
-void worker_link::on_heartbeat(gateway_io& io, const heartbeat& h) {
-  if (!welcomed_ || h.epoch == welcome_.epoch) return;
-  // A coordinator that restarted has no session for this worker: say hello to the new one.
-  restarted(h.epoch);
-  welcomed_ = false;
-  want_hello(io);
-}
-
-void worker_link::on_refusal(gateway_io& io, const refusal& r) {
-  ++counters_.refusals_in;
-  if (!says_not_hello(r)) return;
-  // The coordinator does not know this worker: it expired it, or restarted and its welcome
-  // is still to come.
-  if (welcomed_) {
-    welcomed_ = false;
-    listener_.on_lost();
-  }
-  want_hello(io);
-}
-
-void worker_link::on_task_frame(gateway_io& io, task_frame& f) {
+void worker_link::on_task_frame(task_frame& f) {
   std::vector<task_identity> ids;
   ids.reserve(f.tasks.size());
   for (const auto& t : f.tasks) ids.push_back({t.key, t.attempt, t.generation});
@@ -171,68 +106,8 @@ void worker_link::on_task_frame(gateway_io& io, task_frame& f) {
     answers.push_back(std::move(r));
   }
   for (auto& frame : result_frames(std::move(answers), options_.limits).frames) {
-    io.send(socket, {}, std::move(frame));
-    ++counters_.frames_out;
+    answers_.push_back(std::move(frame));
   }
-  note_sent(now_);
-}
-
-void worker_link::on_tick(gateway_io& io, clock::time_point now) {
-  now_ = now;
-  if (heard_) {
-    last_heard_ = now;
-    heard_ = false;
-  }
-  if (!started_) {
-    started_ = true;
-    return say_hello(io);
-  }
-  if (!welcomed_) {
-    if (now - last_hello_ >= hello_wait_) {
-      say_hello(io);
-      hello_wait_ = std::min<clock::duration>(
-          2 * hello_wait_, std::max(options_.hello_interval, options_.max_hello_interval));
-    }
-    return;
-  }
-  if (now - last_heard_ >= std::chrono::milliseconds(welcome_.liveness_ms)) {
-    welcomed_ = false;
-    ++counters_.losses;
-    listener_.on_lost();
-    return say_hello(io);
-  }
-  if (now - last_sent() >= std::chrono::milliseconds(welcome_.heartbeat_ms)) {
-    ++counters_.heartbeats_out;
-    send(io, heartbeat{welcome_.epoch});
-  }
-}
-
-void worker_link::restarted(std::uint64_t epoch) {
-  ++counters_.restarts;
-  profile_counts_.clear();
-  welcome_.epoch = epoch;
-  listener_.on_coordinator_restarted();
-}
-
-void worker_link::want_hello(gateway_io& io) {
-  // Otherwise the next tick past the interval says it.
-  if (now_ - last_hello_ >= options_.hello_interval) say_hello(io);
-}
-
-void worker_link::say_hello(gateway_io& io) {
-  ++counters_.hellos;
-  last_hello_ = now_;
-  send(io, worker_hello{options_.name, options_.host, options_.capacity});
-}
-
-void worker_link::send(gateway_io& io, const message& m) {
-  io.send(socket, {}, encode(m));
-  ++counters_.frames_out;
-  note_sent(now_);
-}
-
-void worker_link::drop(drop_reason r) {
-  ++counters_.dropped[static_cast<std::size_t>(r)];
 }
 
 }  // namespace parallm::nodes
