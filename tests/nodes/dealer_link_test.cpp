@@ -36,27 +36,12 @@ dealer_settings settings() {
   return s;
 }
 
-// A link that takes what a coordinator sends a client, with the time the test moves on.
-struct fixture {
+// A link that takes what a coordinator sends a client.
+struct fixture : parallm::test::drives_a_dealer<fixture> {
   recording_io io;
   recorded_events events;
   dealer_link link{settings(), events, {command::credit, command::item_lines}};
-  clock_type::time_point now = t0;
 
-  void tick(clock_type::duration later = 0ms) {
-    now += later;
-    link.on_tick(io, now);
-  }
-  void receive(const message& m) { receive_bytes(encode(m)); }
-  void receive_bytes(const std::string& bytes, std::size_t parts = 1) {
-    link.on_frame(io, 0, {}, bytes, parts);
-    // The gateway ticks after every batch of frames.
-    link.on_tick(io, now);
-  }
-  void join(std::uint64_t epoch = 7) {
-    tick();
-    receive(welcome{epoch, 500, 1500});
-  }
   std::size_t hellos() const { return io.count(command::client_hello); }
   using log = std::vector<std::string>;
 };

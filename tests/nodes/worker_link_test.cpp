@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "link_fakes.hpp"
 #include "nodes/wire_codec.hpp"
 #include "nodes/worker_link.hpp"
 
@@ -73,27 +74,11 @@ wire_task task(std::uint64_t batch, std::uint64_t counter, std::uint32_t profile
   return t;
 }
 
-// A link and its fakes, with the time the test moves on.
-struct fixture {
+// A link and its fakes.
+struct fixture : parallm::test::drives_a_dealer<fixture> {
   fake_io io;
   fake_node node;
   worker_link link{options(), node};
-  clock_type::time_point now = t0;
-
-  void tick(clock_type::duration later = 0ms) {
-    now += later;
-    link.on_tick(io, now);
-  }
-  void receive(const message& m) { receive_bytes(encode(m)); }
-  void receive_bytes(const std::string& bytes, std::size_t parts = 1) {
-    link.on_frame(io, 0, {}, bytes, parts);
-    // The gateway ticks after every batch of frames.
-    link.on_tick(io, now);
-  }
-  void join(std::uint64_t epoch = 7) {
-    tick();
-    receive(welcome{epoch, 500, 1500});
-  }
 };
 
 }  // namespace
