@@ -64,3 +64,8 @@ cluster_stop() {
 }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# The whole machine's busy and stolen CPU so far, in ticks (all cores): busy minus the
+# benchmark's own processes is what the rest of the machine took meanwhile.
+cluster_machine_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+cluster_machine_steal_ticks() { awk '/^cpu / {print $9; exit}' /proc/stat; }

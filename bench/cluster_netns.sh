@@ -4,8 +4,8 @@
 # The script creates the namespaces, bridge and veth pairs and removes them on exit; all the
 # traffic stays inside them. Needs root (ip netns).
 #
-#   coordinator ns: bridge 10.77.0.1/24, the coordinator and `submit`
-#   host ns k:      veth 10.77.0.(10+k)/24, PER_HOST workers, each `worker -c C`
+#   coordinator ns: bridge 10.78.0.1/24, the coordinator and `submit`
+#   host ns k:      veth 10.78.0.(10+k)/24, PER_HOST workers, each `worker -c C`
 #
 # N one-node sim items with LATENCY_MS per call; ideal calls/s = HOSTS * PER_HOST * C * 1000 /
 # LATENCY_MS (32,000 by default). Per run it measures, in this order:
@@ -35,7 +35,7 @@ work=$(mktemp -d /tmp/parallm-bench-XXXXXX)
 # Names carry this script's pid, so that two runs (or a leftover) never share a namespace.
 tag=pb$$
 coord_ns=${tag}c
-net=10.77.0
+net=10.78.0
 namespaces=()
 
 teardown() {
@@ -125,6 +125,8 @@ for ((rep = 1; rep <= reps; rep++)); do
   ) >"$work/rss.txt" &
   sampler=$!
   rm -f "$work/out.jsonl"
+  m0=$(cluster_machine_busy_ticks)
+  st0=$(cluster_machine_steal_ticks)
   start=$(date +%s.%N)
   /usr/bin/time -v -o "$work/time.txt" ip netns exec "$coord_ns" "$parallm" submit \
     "$work/job.yaml" --input "$work/in.jsonl" --output "$work/out.jsonl" \
@@ -134,6 +136,8 @@ for ((rep = 1; rep <= reps; rep++)); do
     exit 1
   }
   end=$(date +%s.%N)
+  m1=$(cluster_machine_busy_ticks)
+  st1=$(cluster_machine_steal_ticks)
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   batch_w1=$(sum_ticks "${worker_pids[@]}")
@@ -169,5 +173,7 @@ print(json.dumps({'bench': 'cluster_netns', 'n': n, 'hosts': $hosts, 'workers': 
   'coordinator_rss_mb_start': round($rss_start / 1024, 1),
   'coordinator_rss_mb_samples': [round(x / 1024, 1) for x in rss],
   'coordinator_peak_rss_mb': round($coord_hwm / 1024, 1),
-  'done_per_worker_min_median_max': $per_worker, 'load1_start': $load_start}))"
+  'done_per_worker_min_median_max': $per_worker,
+  'machine_busy_cpu_s': ($m1 - $m0) / 100, 'steal_s': ($st1 - $st0) / 100,
+  'load1_start': $load_start}))"
 done

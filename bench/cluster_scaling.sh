@@ -48,6 +48,7 @@ for ((rep = 1; rep <= reps; rep++)); do
     done
     cluster_wait_workers "$k" "$work/coord.log"
     rm -f "$work/out.jsonl"
+    m0=$(cluster_machine_busy_ticks)
     start=$(date +%s.%N)
     "$parallm" submit "$work/job.yaml" --input "$work/in.jsonl" --output "$work/out.jsonl" \
       --coordinator "$clients_ep" --no-progress 2>"$work/stderr.txt" || {
@@ -55,13 +56,14 @@ for ((rep = 1; rep <= reps; rep++)); do
       exit 1
     }
     end=$(date +%s.%N)
+    m1=$(cluster_machine_busy_ticks)
     # Which worker ran how many: the coordinator's own count, before it stops.
     per_worker=$("$parallm" status --coordinator "$clients_ep" --json |
       python3 -c "import json, sys; print(sorted(w['done'] for w in json.load(sys.stdin)['workers']))")
     cluster_stop
     ok=$(grep -c '"status":"ok"' "$work/out.jsonl" || true)
     wall=$(python3 -c "print(round($end - $start, 3))")
-    [[ $k == 1 ]] && one_wall=$wall
+    if [[ $k == 1 ]]; then one_wall=$wall; fi
     python3 -c "
 import json, math
 n, k, c, lat, wall = $n, $k, $c, $latency_ms, $wall
@@ -70,6 +72,7 @@ ideal = math.ceil(n / (k * c)) * lat / 1000
 print(json.dumps({'bench': 'cluster_scaling', 'n': n, 'workers': k, 'c': c, 'latency_ms': lat,
   'ok': $ok, 'wall_s': wall, 'items_per_s': round(n / wall), 'ideal_s': ideal,
   'efficiency': round(ideal / wall, 3), 'done_per_worker': $per_worker,
-  'speedup_vs_1': round(float(one) / wall, 2) if one else None, 'load1_start': $load_start}))"
+  'speedup_vs_1': round(float(one) / wall, 2) if one else None,
+  'machine_busy_cpu_s': ($m1 - $m0) / 100, 'load1_start': $load_start}))"
   done
 done

@@ -42,10 +42,12 @@ for ((rep = 1; rep <= reps; rep++)); do
   # The baseline first, on a machine as quiet as the parallm run finds it.
   rm -f "$work/base.jsonl"
   sync
+  bm0=$(cluster_machine_busy_ticks)
   b0=$(date +%s.%N)
   /usr/bin/time -v -o "$work/btime.txt" python3 "$bench_dir/peers/asyncio_noop.py" \
     "$work/in.jsonl" "$work/base.jsonl" --concurrency "$worker_c" 2>"$work/bstderr.txt"
   b1=$(date +%s.%N)
+  bm1=$(cluster_machine_busy_ticks)
   base_ok=$(grep -c '"status": "ok"' "$work/base.jsonl" || true)
   base_rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/btime.txt")
 
@@ -61,6 +63,8 @@ for ((rep = 1; rep <= reps; rep++)); do
 
   rm -f "$work/out.jsonl"
   sync
+  m0=$(cluster_machine_busy_ticks)
+  st0=$(cluster_machine_steal_ticks)
   start=$(date +%s.%N)
   /usr/bin/time -v -o "$work/time.txt" "$parallm" submit "$work/job.yaml" \
     --input "$work/in.jsonl" --output "$work/out.jsonl" --coordinator "$clients_ep" \
@@ -69,6 +73,8 @@ for ((rep = 1; rep <= reps; rep++)); do
     exit 1
   }
   end=$(date +%s.%N)
+  m1=$(cluster_machine_busy_ticks)
+  st1=$(cluster_machine_steal_ticks)
 
   coord_t1=$(cluster_cpu_ticks "$coord_pid")
   coord_hwm=$(cluster_hwm_kb "$coord_pid")
@@ -77,7 +83,7 @@ for ((rep = 1; rep <= reps; rep++)); do
   for p in "${worker_pids[@]}"; do
     workers_t1=$((workers_t1 + $(cluster_cpu_ticks "$p")))
     h=$(cluster_hwm_kb "$p")
-    ((h > worker_hwm)) && worker_hwm=$h
+    if ((h > worker_hwm)); then worker_hwm=$h; fi
   done
   cluster_stop
   ok=$(grep -c '"status":"ok"' "$work/out.jsonl" || true)
@@ -95,5 +101,7 @@ print(json.dumps({'bench': 'cluster_throughput', 'n': n, 'workers': $workers,
   'worker_peak_rss_mb': round($worker_hwm / 1024, 1),
   'asyncio_peak_rss_mb': round($base_rss / 1024, 1),
   'client_cpu_s': $cpu, 'coordinator_cpu_s': ($coord_t1 - $coord_t0) / 100,
-  'workers_cpu_s': ($workers_t1 - $workers_t0) / 100, 'load1_start': $load_start}))"
+  'workers_cpu_s': ($workers_t1 - $workers_t0) / 100,
+  'machine_busy_cpu_s': ($m1 - $m0) / 100, 'steal_s': ($st1 - $st0) / 100,
+  'asyncio_machine_busy_cpu_s': ($bm1 - $bm0) / 100, 'load1_start': $load_start}))"
 done
