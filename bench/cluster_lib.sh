@@ -9,6 +9,9 @@ cluster_pids=()
 cluster_start_coordinator() {
   local log=$1 wbind=$2 cbind=$3
   shift 3
+  # Gone before the start: the child truncates it only when it runs, and the wait below must
+  # not read the previous run's line.
+  rm -f "$log"
   "$@" "$parallm" coordinator --workers-bind "$wbind" --clients-bind "$cbind" 2>"$log" &
   coord_pid=$!
   cluster_pids+=("$coord_pid")
