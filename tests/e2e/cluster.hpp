@@ -1,0 +1,97 @@
+#pragma once
+// Real `parallm coordinator`, `worker`, `submit` and `status` processes on 127.0.0.1 for the
+// cluster suites: a coordinator whose endpoints are read back from its first log line, workers
+// known to have joined before a test goes on, kill -9 of any of them, and a coordinator
+// restarted on the endpoints the first one chose. Whatever still runs when the cluster goes is
+// killed, so a failed check leaves no process behind.
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e.hpp"
+
+namespace parallm::test {
+
+// Every wait in the cluster suites is bounded by this: far more than a loaded 2-core machine
+// needs, so that running out of it means something is stuck.
+inline constexpr std::chrono::milliseconds cluster_patience{30000};
+
+// Polls `done` every 20 ms until it holds or `limit` passes; what it said last.
+bool wait_until(const std::function<bool()>& done,
+                std::chrono::milliseconds limit = cluster_patience);
+
+// Complete lines ('\n'-ended) in a file that another process may be writing; 0 if absent.
+std::size_t count_lines(const std::filesystem::path& path);
+
+// A job on the sim provider, one call per item ("say {{n}}"), for tests whose timing needs
+// many items in flight for a while: `latency_ms` per call, `concurrency` calls per worker.
+std::string sim_job(int latency_ms, int concurrency);
+
+struct cluster_endpoints {
+  std::string workers;
+  std::string clients;
+};
+
+struct cluster_options {
+  // Short, so that a killed worker or coordinator is noticed within a second.
+  int heartbeat_ms = 150;
+  int liveness = 5;
+};
+
+class cluster {
+ public:
+  // Processes run with `dir` as their working directory; their stdout and stderr go there.
+  explicit cluster(const temp_dir& dir, cluster_options options = {});
+  ~cluster();
+  cluster(const cluster&) = delete;
+  cluster& operator=(const cluster&) = delete;
+
+  // The first time on free ports, afterwards on the endpoints the first one bound (a restart).
+  // Returns once the coordinator printed its endpoints; throws when it does not in time.
+  void start_coordinator();
+  // SIGKILL, and waits for it to be gone; its log stays readable through coordinator_log().
+  void kill_coordinator();
+  // SIGTERM and the coordinator's exit status (it exits 0 on a signal).
+  process_result stop_coordinator();
+  const cluster_endpoints& endpoints() const { return endpoints_; }
+  // What the running (or last) coordinator has logged so far.
+  std::string coordinator_log() const;
+
+  // Starts `parallm worker --name NAME -c CAPACITY` and waits until the coordinator logs that
+  // NAME joined; throws (with both logs) when it does not in time.
+  void add_worker(const std::string& name, int capacity = 8);
+  // Starts a worker without waiting for it.
+  void start_worker(const std::string& name, int capacity = 8);
+  // True once the running coordinator has logged that NAME joined.
+  bool joined(const std::string& name) const;
+  bool wait_joined(const std::string& name,
+                   std::chrono::milliseconds limit = cluster_patience) const;
+  void kill_worker(const std::string& name);
+  std::string worker_log(const std::string& name) const;
+
+  // argv of `parallm submit ARGS... --coordinator CLIENTS --no-progress`.
+  std::vector<std::string> submit_args(std::vector<std::string> args) const;
+  // `parallm submit ARGS...` to the end (bounded by `limit`).
+  process_result submit(std::vector<std::string> args,
+                        std::chrono::milliseconds limit = std::chrono::seconds(90)) const;
+  // `parallm status --json`, parsed; throws when it fails.
+  nlohmann::json status() const;
+
+ private:
+  const temp_dir& dir_;
+  cluster_options options_;
+  cluster_endpoints endpoints_;
+  std::unique_ptr<child_process> coordinator_;
+  std::string last_coordinator_log_;
+  std::map<std::string, std::unique_ptr<child_process>> workers_;
+};
+
+}  // namespace parallm::test
