@@ -1,0 +1,202 @@
+#define BOOST_TEST_MODULE e2e_cluster_faults
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <map>
+#include <string>
+
+#include "cluster.hpp"
+
+// A cluster that loses a worker, gains one, loses its coordinator or its client mid-batch, or
+// runs two batches at once, still writes every item exactly once. The batches are long enough
+// (calls of 50 ms on the sim) that the fault lands while many items are still to do, and each
+// test checks that it did.
+
+using namespace parallm::test;
+using nlohmann::json;
+
+namespace {
+
+// Every input id exactly once in `out`, every line ok, nothing else.
+void check_each_item_once_and_ok(const std::filesystem::path& out, int items) {
+  const auto lines = read_jsonl(out);
+  BOOST_TEST(lines.size() == static_cast<std::size_t>(items));
+  std::map<std::string, int> seen;
+  for (const auto& line : lines) {
+    ++seen[id_key(line)];
+    BOOST_TEST(line.at("status") == "ok", line.dump());
+  }
+  for (int i = 0; i < items; ++i) {
+    const auto id = "item-" + std::to_string(i);
+    BOOST_TEST(seen[id] == 1, id << " written " << seen[id] << " times");
+  }
+  BOOST_TEST(seen.size() == static_cast<std::size_t>(items));
+}
+
+// A temp dir with job.yaml (calls of 50 ms, 8 in flight per worker) and in.jsonl of `items`.
+struct batch_files {
+  explicit batch_files(int items) : items(items) {
+    write_file(dir / "job.yaml", sim_job(50, 8));
+    write_named_items(dir / "in.jsonl", items);
+  }
+  std::vector<std::string> args(const std::string& out, std::vector<std::string> extra = {}) const {
+    std::vector<std::string> a{(dir / "job.yaml").string(), "--input", (dir / "in.jsonl").string(),
+                               "--output", (dir / out).string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  temp_dir dir;
+  int items;
+};
+
+// Waits until `out` has at least `lines` lines; the count it saw last.
+std::size_t wait_for_lines(const std::filesystem::path& out, std::size_t lines) {
+  std::size_t n = 0;
+  wait_until([&] { return (n = count_lines(out)) >= lines; });
+  return n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_worker_killed_mid_batch_loses_no_item) {
+  batch_files files(2000);
+  cluster nodes(files.dir);
+  nodes.start_coordinator();
+  for (const auto* name : {"w1", "w2", "w3"}) nodes.add_worker(name, 8);
+  child_process submit(nodes.submit_args(files.args("out.jsonl")), files.dir.path());
+
+  const auto before = wait_for_lines(files.dir / "out.jsonl", 100);
+  BOOST_TEST_REQUIRE(before >= 100u, "no lines came; coordinator: " << nodes.coordinator_log());
+  nodes.kill_worker("w2");
+  const auto at_kill = count_lines(files.dir / "out.jsonl");
+  BOOST_TEST_MESSAGE("w2 killed with " << at_kill << " of 2000 lines written");
+  BOOST_TEST_REQUIRE(at_kill < 1500u, "the batch was nearly done before the kill");
+
+  const auto end = submit.wait(std::chrono::seconds(90));
+  BOOST_TEST(end.exit_code == 0, end.err);
+  check_each_item_once_and_ok(files.dir / "out.jsonl", 2000);
+  BOOST_TEST(nodes.coordinator_log().find("worker w2 left") != std::string::npos,
+             nodes.coordinator_log());
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_started_mid_batch_gets_tasks) {
+  batch_files files(800);
+  cluster nodes(files.dir);
+  nodes.start_coordinator();
+  nodes.add_worker("early", 8);
+  child_process submit(nodes.submit_args(files.args("out.jsonl")), files.dir.path());
+
+  BOOST_TEST_REQUIRE(wait_for_lines(files.dir / "out.jsonl", 40) >= 40u,
+                     "no lines came; coordinator: " << nodes.coordinator_log());
+  nodes.add_worker("late", 8);
+  const auto at_join = count_lines(files.dir / "out.jsonl");
+  BOOST_TEST_MESSAGE("late joined with " << at_join << " of 800 lines written");
+  BOOST_TEST_REQUIRE(at_join < 600u, "the batch was nearly done before the late worker joined");
+
+  const auto end = submit.wait(std::chrono::seconds(90));
+  BOOST_TEST(end.exit_code == 0, end.err);
+  check_each_item_once_and_ok(files.dir / "out.jsonl", 800);
+
+  const auto status = nodes.status();
+  std::map<std::string, json> workers;
+  for (const auto& w : status.at("workers")) workers[w.at("name").get<std::string>()] = w;
+  BOOST_TEST_REQUIRE(workers.count("late") == 1u, status.dump());
+  BOOST_TEST_REQUIRE(workers.count("early") == 1u, status.dump());
+  BOOST_TEST(workers["late"].at("done").get<int>() > 0, workers["late"].dump());
+  BOOST_TEST(workers["early"].at("done").get<int>() + workers["late"].at("done").get<int>() >= 800,
+             workers["early"].dump() << workers["late"].dump());
+}
+
+BOOST_AUTO_TEST_CASE(a_coordinator_killed_and_restarted_mid_batch_loses_no_item) {
+  batch_files files(2000);
+  cluster nodes(files.dir);
+  nodes.start_coordinator();
+  for (const auto* name : {"w1", "w2", "w3"}) nodes.add_worker(name, 8);
+  child_process submit(nodes.submit_args(files.args("out.jsonl")), files.dir.path());
+
+  BOOST_TEST_REQUIRE(wait_for_lines(files.dir / "out.jsonl", 200) >= 200u,
+                     "no lines came; coordinator: " << nodes.coordinator_log());
+  nodes.kill_coordinator();
+  const auto at_kill = count_lines(files.dir / "out.jsonl");
+  BOOST_TEST_MESSAGE("coordinator killed with " << at_kill << " of 2000 lines written");
+  BOOST_TEST_REQUIRE(at_kill < 1500u, "the batch was nearly done before the kill");
+
+  // The same endpoints: the workers and the client find it where they left the old one.
+  nodes.start_coordinator();
+  for (const auto* name : {"w1", "w2", "w3"}) {
+    BOOST_TEST(nodes.wait_joined(name),
+               name << " did not come back; its log: " << nodes.worker_log(name));
+  }
+  const auto end = submit.wait(std::chrono::seconds(90));
+  BOOST_TEST(end.exit_code == 0, end.err);
+  check_each_item_once_and_ok(files.dir / "out.jsonl", 2000);
+  // The new coordinator ran the rest of the batch.
+  BOOST_TEST(nodes.coordinator_log().find("batch 1 done") != std::string::npos,
+             nodes.coordinator_log());
+}
+
+BOOST_AUTO_TEST_CASE(two_batches_at_once_both_progress_from_the_start) {
+  batch_files files(1000);
+  cluster nodes(files.dir);
+  nodes.start_coordinator();
+  for (const auto* name : {"w1", "w2"}) nodes.add_worker(name, 8);
+  const auto a_out = files.dir / "a.jsonl";
+  const auto b_out = files.dir / "b.jsonl";
+  child_process a(nodes.submit_args(files.args("a.jsonl")), files.dir.path());
+  child_process b(nodes.submit_args(files.args("b.jsonl")), files.dir.path());
+
+  // Each batch's line count at the moment the other wrote its first line, and when the other
+  // was complete.
+  std::size_t a_when_b_started = 0, b_when_a_started = 0;
+  std::size_t a_when_b_done = 0, b_when_a_done = 0;
+  bool a_started = false, b_started = false, a_done = false, b_done = false;
+  const bool both_done = wait_until(
+      [&] {
+        const auto na = count_lines(a_out), nb = count_lines(b_out);
+        if (!a_started && na > 0) a_started = true, b_when_a_started = nb;
+        if (!b_started && nb > 0) b_started = true, a_when_b_started = na;
+        if (!a_done && na == 1000) a_done = true, b_when_a_done = nb;
+        if (!b_done && nb == 1000) b_done = true, a_when_b_done = na;
+        return a_done && b_done;
+      },
+      std::chrono::seconds(90));
+  BOOST_TEST_MESSAGE("first lines: a at b's " << b_when_a_started << ", b at a's "
+                                              << a_when_b_started << "; done: a at b's "
+                                              << b_when_a_done << ", b at a's " << a_when_b_done);
+  BOOST_TEST_REQUIRE(both_done, "a wrote " << count_lines(a_out) << ", b " << count_lines(b_out));
+  // Neither waited for the other to be mostly done before its first line...
+  BOOST_TEST(a_when_b_started < 500u);
+  BOOST_TEST(b_when_a_started < 500u);
+  // ...and the one that finished first left the other well under way.
+  if (b_when_a_done < 1000u) BOOST_TEST(b_when_a_done > 500u);
+  if (a_when_b_done < 1000u) BOOST_TEST(a_when_b_done > 500u);
+
+  const auto a_end = a.wait(std::chrono::seconds(30));
+  const auto b_end = b.wait(std::chrono::seconds(30));
+  BOOST_TEST(a_end.exit_code == 0, a_end.err);
+  BOOST_TEST(b_end.exit_code == 0, b_end.err);
+  check_each_item_once_and_ok(a_out, 1000);
+  check_each_item_once_and_ok(b_out, 1000);
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_submit_resumes_where_it_stopped) {
+  batch_files files(1000);
+  cluster nodes(files.dir);
+  nodes.start_coordinator();
+  for (const auto* name : {"w1", "w2"}) nodes.add_worker(name, 8);
+  const auto out = files.dir / "out.jsonl";
+  {
+    child_process submit(nodes.submit_args(files.args("out.jsonl")), files.dir.path());
+    BOOST_TEST_REQUIRE(wait_for_lines(out, 100) >= 100u,
+                       "no lines came; coordinator: " << nodes.coordinator_log());
+    submit.signal(SIGKILL);
+    submit.wait();
+  }
+  const auto at_kill = count_lines(out);
+  BOOST_TEST_MESSAGE("submit killed with " << at_kill << " of 1000 lines written");
+  BOOST_TEST_REQUIRE(at_kill < 900u, "the batch was nearly done before the kill");
+
+  const auto resumed = nodes.submit(files.args("out.jsonl", {"--resume"}));
+  BOOST_TEST(resumed.exit_code == 0, resumed.err);
+  check_each_item_once_and_ok(out, 1000);
+}
