@@ -122,6 +122,12 @@ void cluster::kill_worker(const std::string& name) {
   it->second->wait(cluster_patience);
 }
 
+void cluster::signal_worker(const std::string& name, int sig) {
+  const auto it = workers_.find(name);
+  if (it == workers_.end()) throw std::logic_error("no worker " + name);
+  it->second->signal(sig);
+}
+
 std::string cluster::worker_log(const std::string& name) const {
   const auto it = workers_.find(name);
   return it == workers_.end() ? std::string() : it->second->err_so_far();

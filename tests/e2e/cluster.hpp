@@ -75,6 +75,8 @@ class cluster {
   bool wait_joined(const std::string& name,
                    std::chrono::milliseconds limit = cluster_patience) const;
   void kill_worker(const std::string& name);
+  // Any other signal, e.g. SIGSTOP and SIGCONT for a worker that hangs and wakes.
+  void signal_worker(const std::string& name, int sig);
   std::string worker_log(const std::string& name) const;
 
   // argv of `parallm submit ARGS... --coordinator CLIENTS --no-progress`.

@@ -200,3 +200,37 @@ BOOST_AUTO_TEST_CASE(a_killed_submit_resumes_where_it_stopped) {
   BOOST_TEST(resumed.exit_code == 0, resumed.err);
   check_each_item_once_and_ok(out, 1000);
 }
+
+BOOST_AUTO_TEST_CASE(a_worker_that_hangs_is_given_up_and_rejoins_when_it_wakes) {
+  batch_files files(1000);
+  cluster nodes(files.dir);
+  nodes.start_coordinator();
+  for (const auto* name : {"w1", "w2"}) nodes.add_worker(name, 8);
+  child_process submit(nodes.submit_args(files.args("out.jsonl")), files.dir.path());
+
+  BOOST_TEST_REQUIRE(wait_for_lines(files.dir / "out.jsonl", 100) >= 100u,
+                     "no lines came; coordinator: " << nodes.coordinator_log());
+  nodes.signal_worker("w2", SIGSTOP);
+  // Silent past its liveness (5 heartbeats of 150 ms), it is given up by name.
+  const bool given_up = wait_until([&] {
+    return nodes.coordinator_log().find("worker w2 is silent, its tasks go to others") !=
+           std::string::npos;
+  });
+  const auto at_wake = count_lines(files.dir / "out.jsonl");
+  nodes.signal_worker("w2", SIGCONT);
+  BOOST_TEST(given_up, nodes.coordinator_log());
+  BOOST_TEST_MESSAGE("w2 woke with " << at_wake << " of 1000 lines written");
+  BOOST_TEST_REQUIRE(at_wake < 900u, "the batch was nearly done before w2 was given up");
+
+  const auto end = submit.wait(std::chrono::seconds(90));
+  BOOST_TEST(end.exit_code == 0, end.err);
+  check_each_item_once_and_ok(files.dir / "out.jsonl", 1000);
+  // Its answers from before the hang came too late to count; it said hello again.
+  BOOST_TEST(wait_until([&] {
+               const auto log = nodes.coordinator_log();
+               const auto left = log.find("worker w2 left");
+               return left != std::string::npos &&
+                      log.find("worker w2 (", left) != std::string::npos;
+             }),
+             nodes.coordinator_log());
+}

@@ -209,18 +209,19 @@ BOOST_AUTO_TEST_CASE(an_http_job_gives_the_lines_of_run_and_the_key_stays_home) 
 
 BOOST_AUTO_TEST_CASE(failing_branches_over_http_give_the_partial_lines_of_run) {
   // Three providers per item: OpenAI and Anthropic answer, the third refuses with a 400.
-  write_file(dir / "job.yaml",
-             "version: 1\nprovider: { kind: openai, base_url: \"" + upstream.base_url("/v1") +
-                 "\", model: m, api_key_env: PARALLM_TEST_KEY }\nlimits: { max_retries: 2 }\n"
-                 "nodes:\n"
-                 "  openai: { prompt: \"{{i}}\" }\n"
-                 "  claude: { prompt: \"{{i}}\", provider: { kind: anthropic, model: m, base_url: \"" +
-                 upstream.base_url("/anthropic/v1") +
-                 "\" } }\n"
-                 "  refused: { prompt: \"{{i}}\", provider: { base_url: \"" +
-                 upstream.base_url("/r400/v1") +
-                 "\" } }\n"
-                 "  all: { after: [openai, claude, refused], reduce: collect, min_success: 2 }\n");
+  write_file(
+      dir / "job.yaml",
+      "version: 1\nprovider: { kind: openai, base_url: \"" + upstream.base_url("/v1") +
+          "\", model: m, api_key_env: PARALLM_TEST_KEY }\nlimits: { max_retries: 2 }\n"
+          "nodes:\n"
+          "  openai: { prompt: \"{{i}}\" }\n"
+          "  claude: { prompt: \"{{i}}\", provider: { kind: anthropic, model: m, base_url: \"" +
+          upstream.base_url("/anthropic/v1") +
+          "\" } }\n"
+          "  refused: { prompt: \"{{i}}\", provider: { base_url: \"" +
+          upstream.base_url("/r400/v1") +
+          "\" } }\n"
+          "  all: { after: [openai, claude, refused], reduce: collect, min_success: 2 }\n");
   write_http_items(dir / "in.jsonl", 30);
   const auto both =
       run_and_submit(dir, nodes, "branches",
