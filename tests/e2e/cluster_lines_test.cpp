@@ -60,12 +60,23 @@ both_ways run_and_submit(const temp_dir& dir, const cluster& nodes, const std::s
   return result;
 }
 
+// Lines by id and input line number: an input may repeat an id, and each of its lines is
+// answered, the repeats as failed.
+std::map<std::string, json> by_id_and_line(const std::vector<json>& lines) {
+  std::map<std::string, json> out;
+  for (const auto& line : lines) {
+    const auto key = id_key(line) + " (line " + line.at("line").dump() + ")";
+    BOOST_TEST(out.emplace(key, line).second, "twice: " << key);
+  }
+  return out;
+}
+
 // Same exit status, same ids, and line for line the same but for latency_ms.
 void check_same_lines(const both_ways& both, int exit_code) {
   BOOST_TEST(both.run.exit_code == exit_code, both.run.err);
   BOOST_TEST(both.submit.exit_code == exit_code, both.submit.err);
-  const auto ran = by_id(both.run_lines);
-  const auto submitted = by_id(both.submit_lines);
+  const auto ran = by_id_and_line(both.run_lines);
+  const auto submitted = by_id_and_line(both.submit_lines);
   BOOST_TEST(both.submit_lines.size() == both.run_lines.size());
   BOOST_TEST(submitted.size() == ran.size());
   for (const auto& [id, line] : ran) {
@@ -159,6 +170,36 @@ BOOST_AUTO_TEST_CASE(a_batch_api_file_gives_the_answers_of_run) {
     line_ids.insert(line.at("id").get<std::string>());
   }
   BOOST_TEST(line_ids.size() == 40u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_lines_and_a_refused_job_end_as_in_run) {
+  // Lines that fail without a call: a missing template variable, a repeated id, not JSON.
+  write_file(dir / "job.yaml",
+             "version: 1\nprovider: { kind: sim }\nnodes:\n"
+             "  say: { prompt: \"say {{n}} to {{whom}}\" }\n");
+  write_file(dir / "in.jsonl",
+             "{\"id\": \"a\", \"n\": 1, \"whom\": \"you\"}\n"
+             "{\"id\": \"b\", \"n\": 2}\n"
+             "{\"id\": \"a\", \"n\": 3, \"whom\": \"me\"}\n"
+             "not json\n"
+             "{\"id\": \"c\", \"n\": 4, \"whom\": \"them\"}\n");
+  const auto both = run_and_submit(
+      dir, nodes, "bad", {(dir / "job.yaml").string(), "--input", (dir / "in.jsonl").string()});
+  check_same_lines(both, 3);
+  BOOST_TEST(both.submit_lines.size() == 5u);
+
+  // A job that does not load is refused before any item goes out, with run's message.
+  write_file(dir / "refused.yaml",
+             "version: 1\nprovider: { kind: anthropic, base_url: \"http://127.0.0.1:9/v1\" }\n"
+             "nodes:\n  say: { prompt: \"say {{n}}\" }\n");
+  const auto refused =
+      run_and_submit(dir, nodes, "refused",
+                     {(dir / "refused.yaml").string(), "--input", (dir / "in.jsonl").string()});
+  BOOST_TEST(refused.run.exit_code == 2, refused.run.err);
+  BOOST_TEST(refused.submit.exit_code == 2, refused.submit.err);
+  BOOST_TEST(refused.submit.err.find("missing required key 'model'") != std::string::npos,
+             refused.submit.err);
+  BOOST_TEST(refused.submit_lines.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
