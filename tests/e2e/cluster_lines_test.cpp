@@ -40,19 +40,22 @@ struct both_ways {
 };
 
 // The job and input through `parallm run` and through `parallm submit` to the cluster, with
-// the same extra flags; the lines of each.
+// the same extra flags; the lines of each. Each writes its --stats next to its output.
 both_ways run_and_submit(const temp_dir& dir, const cluster& nodes, const std::string& name,
                          std::vector<std::string> job_and_input,
                          const std::vector<std::string>& extra = {}) {
   both_ways result;
   auto run_argv = job_and_input;
-  run_argv.insert(run_argv.end(), {"--output", (dir / (name + ".run.jsonl")).string()});
+  run_argv.insert(run_argv.end(), {"--output", (dir / (name + ".run.jsonl")).string(), "--stats",
+                                   (dir / (name + ".run.stats.json")).string()});
   run_argv.insert(run_argv.end(), extra.begin(), extra.end());
   run_argv.insert(run_argv.begin(), "run");
   run_argv.push_back("--no-progress");
   result.run = run_process(parallm_args(run_argv), dir.path());
   auto submit_argv = job_and_input;
-  submit_argv.insert(submit_argv.end(), {"--output", (dir / (name + ".submit.jsonl")).string()});
+  submit_argv.insert(submit_argv.end(),
+                     {"--output", (dir / (name + ".submit.jsonl")).string(), "--stats",
+                      (dir / (name + ".submit.stats.json")).string()});
   submit_argv.insert(submit_argv.end(), extra.begin(), extra.end());
   result.submit = nodes.submit(submit_argv);
   result.run_lines = read_jsonl(dir / (name + ".run.jsonl"));
@@ -87,6 +90,18 @@ void check_same_lines(const both_ways& both, int exit_code) {
   }
 }
 
+// The --stats each wrote, but for the times.
+void check_same_stats(const temp_dir& dir, const std::string& name) {
+  auto ran = json::parse(read_file(dir / (name + ".run.stats.json")));
+  auto submitted = json::parse(read_file(dir / (name + ".submit.stats.json")));
+  for (const auto* timing : {"wall_s", "latency_p50_ms", "latency_p95_ms"}) {
+    BOOST_TEST(submitted.contains(timing), timing);
+    ran.erase(timing);
+    submitted.erase(timing);
+  }
+  BOOST_TEST(submitted == ran, "run: " << ran.dump() << "\nsubmit: " << submitted.dump());
+}
+
 // A coordinator with three workers for one test case.
 struct three_workers {
   temp_dir dir;
@@ -111,6 +126,7 @@ BOOST_AUTO_TEST_CASE(the_examples_give_the_lines_and_exit_status_of_run) {
     BOOST_TEST_CONTEXT("example " << name) {
       const auto both = run_and_submit(dir, nodes, name, example_files(name));
       check_same_lines(both, exit_code);
+      check_same_stats(dir, name);
       BOOST_TEST(both.submit_lines.size() == input_ids(example(name, "input.jsonl")).size());
     }
   }
