@@ -99,14 +99,14 @@ void cluster::add_worker(const std::string& name, int capacity) {
   }
 }
 
-bool cluster::joined(const std::string& name) const {
-  // "parallm coordinator: worker NAME (HOST) joined with capacity N"
+bool cluster::logged(const std::string& name, const std::string& what) const {
+  // "parallm coordinator: worker NAME (HOST) joined with capacity N", "... is gone; ..."
   const auto log = coordinator_log();
   const auto needle = "worker " + name + " (";
   for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
     const auto end = log.find('\n', at);
     const auto line = log.substr(at, end == std::string::npos ? std::string::npos : end - at);
-    if (line.find(") joined with capacity") != std::string::npos) return true;
+    if (line.find(") " + what) != std::string::npos) return true;
   }
   return false;
 }

@@ -70,8 +70,10 @@ class cluster {
   void add_worker(const std::string& name, int capacity = 8);
   // Starts a worker without waiting for it.
   void start_worker(const std::string& name, int capacity = 8);
-  // True once the running coordinator has logged that NAME joined.
-  bool joined(const std::string& name) const;
+  // True once the running coordinator has logged "worker NAME (HOST) WHAT", e.g. with WHAT
+  // "joined" or "is gone".
+  bool logged(const std::string& name, const std::string& what) const;
+  bool joined(const std::string& name) const { return logged(name, "joined"); }
   bool wait_joined(const std::string& name,
                    std::chrono::milliseconds limit = cluster_patience) const;
   void kill_worker(const std::string& name);
