@@ -1,5 +1,8 @@
 #include "nodes/remote_worker.hpp"
 
+#include <unordered_set>
+#include <vector>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -18,6 +21,11 @@ struct proxy_state {
   remote_worker_options options;
   actors::task_batch pending;
   bool flush_queued = false;
+  // Batches the worker was told to forget. A cancelled batch's coordinator may still have
+  // tasks on the way here (it is not the sender of forget, so nothing orders the two), and one
+  // such task in a frame makes the worker refuse the whole frame: the other batches' tasks in
+  // it would fail for nothing. Batch numbers are never reused, so a forgotten one stays so.
+  std::unordered_set<std::uint64_t> forgotten;
   static inline const char* name = "parallm.remote_worker";
 };
 
@@ -59,6 +67,10 @@ proxy_impl::behavior_type proxy_behavior(self_pointer self, remote_worker_option
       },
       [=](actors::tasks_atom, actors::task_batch& batch) {
         auto& st = self->state;
+        // No one waits for a forgotten batch's answers: its session is gone.
+        std::erase_if(batch.tasks,
+                      [&](const actors::task& t) { return st.forgotten.count(t.key.batch) > 0; });
+        if (batch.tasks.empty()) return;
         if (st.pending.tasks.empty()) {
           st.pending = std::move(batch);
         } else {
@@ -76,6 +88,7 @@ proxy_impl::behavior_type proxy_behavior(self_pointer self, remote_worker_option
       [=](forget_atom, std::uint64_t batch) {
         auto& st = self->state;
         send_pending(st);
+        st.forgotten.insert(batch);
         st.options.post(workers_socket, st.options.routing_id, encode(batch_profiles{batch, {}}));
       },
   };
