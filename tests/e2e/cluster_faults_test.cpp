@@ -149,16 +149,25 @@ BOOST_AUTO_TEST_CASE(two_batches_at_once_both_progress_from_the_start) {
   std::size_t a_when_b_started = 0, b_when_a_started = 0;
   std::size_t a_when_b_done = 0, b_when_a_done = 0;
   bool a_started = false, b_started = false, a_done = false, b_done = false;
-  const bool both_done = wait_until(
-      [&] {
-        const auto na = count_lines(a_out), nb = count_lines(b_out);
-        if (!a_started && na > 0) a_started = true, b_when_a_started = nb;
-        if (!b_started && nb > 0) b_started = true, a_when_b_started = na;
-        if (!a_done && na == 1000) a_done = true, b_when_a_done = nb;
-        if (!b_done && nb == 1000) b_done = true, a_when_b_done = na;
-        return a_done && b_done;
-      },
-      std::chrono::seconds(90));
+  const auto watch = [&] {
+    const auto na = count_lines(a_out), nb = count_lines(b_out);
+    if (!a_started && na > 0) a_started = true, b_when_a_started = nb;
+    if (!b_started && nb > 0) b_started = true, a_when_b_started = na;
+    if (!a_done && na == 1000) a_done = true, b_when_a_done = nb;
+    if (!b_done && nb == 1000) b_done = true, a_when_b_done = na;
+  };
+  BOOST_TEST_REQUIRE(wait_until([&] { return watch(), a_started && b_started; }),
+                     "a wrote " << count_lines(a_out) << ", b " << count_lines(b_out));
+  // Both show in status while they run, each with its own client and lines done.
+  const auto status = nodes.status();
+  BOOST_TEST_REQUIRE(status.at("batches").size() == 2u, status.dump());
+  BOOST_TEST(status.at("batches")[0].at("client") != status.at("batches")[1].at("client"));
+  for (const auto& batch : status.at("batches")) {
+    BOOST_TEST(batch.at("done").get<int>() > 0, batch.dump());
+    BOOST_TEST(batch.at("done").get<int>() < 1000, batch.dump());
+  }
+  const bool both_done =
+      wait_until([&] { return watch(), a_done && b_done; }, std::chrono::seconds(90));
   BOOST_TEST_MESSAGE("first lines: a at b's " << b_when_a_started << ", b at a's "
                                               << a_when_b_started << "; done: a at b's "
                                               << b_when_a_done << ", b at a's " << a_when_b_done);
