@@ -27,6 +27,10 @@ struct open_item {
   std::uint64_t line = 0;
   flow::item_run run;
   clock::time_point admitted;
+  // This item's share of the run's record_call totals, for its line's facts.
+  std::uint64_t calls = 0;
+  std::uint64_t attempts = 0;
+  std::uint64_t rate_limited = 0;
 };
 
 struct reducer_state {
@@ -71,9 +75,13 @@ void settle(reducer_state& st, std::uint64_t seq, open_item& item) {
   const auto latency =
       std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - item.admitted);
   // The sink gets the very numbers the run's summary counts.
-  const batch::line_facts facts{line_status_of(item.run.status()), item.run.prompt_tokens(),
+  const batch::line_facts facts{line_status_of(item.run.status()),
+                                item.run.prompt_tokens(),
                                 item.run.completion_tokens(),
-                                static_cast<std::uint64_t>(latency.count())};
+                                static_cast<std::uint64_t>(latency.count()),
+                                item.calls,
+                                item.attempts,
+                                item.rate_limited};
   st.stats->record(item.run.status(), facts.prompt_tokens, facts.completion_tokens, latency);
   emit(st, seq, item.run.output_line(item.id, item.line), facts);
 }
@@ -158,7 +166,7 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
           if (!in.error.empty()) {
             st.stats->record(flow::item_status::failed, 0, 0, std::chrono::microseconds{0});
             emit(st, in.seq, flow::failed_output_line(in.id, in.line, in.error),
-                 batch::line_facts{batch::line_status::failed, 0, 0, 0});
+                 batch::line_facts{batch::line_status::failed, 0, 0, 0, 0, 0, 0});
             continue;
           }
           open_item item{std::move(in.id), in.line,
@@ -180,6 +188,10 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
           auto it = st.items.find(f.seq);
           if (it == st.items.end()) continue;
           st.stats->record_call(f.result.attempts, f.result.rate_limited);
+          auto& item = it->second;
+          ++item.calls;
+          item.attempts += static_cast<std::uint64_t>(f.result.attempts);
+          item.rate_limited += static_cast<std::uint64_t>(f.result.rate_limited);
           it->second.run.complete(f.node, f.element, std::move(f.result), st.scratch);
           queue_calls(st, f.seq, calls);
           if (it->second.run.done()) {

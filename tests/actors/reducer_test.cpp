@@ -132,6 +132,8 @@ BOOST_FIXTURE_TEST_CASE(settled_items_go_to_the_sink_and_the_end_is_a_message, r
   answer.result.text = "Why did the cat...";
   answer.result.prompt_tokens = 7;
   answer.result.completion_tokens = 5;
+  answer.result.attempts = 3;  // two retries, both refused for rate limits
+  answer.result.rate_limited = 2;
   answers.calls.push_back(std::move(answer));
   self->send(reducer, finished_atom::value, std::move(answers));
   expect([](released_atom, std::uint64_t n) { BOOST_TEST(n == 1u); });
@@ -160,6 +162,24 @@ BOOST_FIXTURE_TEST_CASE(settled_items_go_to_the_sink_and_the_end_is_a_message, r
   BOOST_TEST(report.stats.prompt_tokens() == 7u);
   BOOST_TEST(report.stats.completion_tokens() == 5u);
   BOOST_TEST(sink->facts[1].latency_us > 0u);  // admitted, asked for a call, answered
+
+  // Each line's calls, summed over the lines, are the run's call totals: a client that counts
+  // them from the lines it writes gets the summary `run` prints.
+  BOOST_TEST(sink->facts[0].calls == 0u);  // failed before any call
+  BOOST_TEST(sink->facts[0].attempts == 0u);
+  BOOST_TEST(sink->facts[0].rate_limited == 0u);
+  BOOST_TEST(sink->facts[1].calls == 1u);
+  BOOST_TEST(sink->facts[1].attempts == 3u);
+  BOOST_TEST(sink->facts[1].rate_limited == 2u);
+  std::uint64_t calls = 0, attempts = 0, rate_limited = 0;
+  for (const auto& f : sink->facts) {
+    calls += f.calls;
+    attempts += f.attempts;
+    rate_limited += f.rate_limited;
+  }
+  BOOST_TEST(calls == report.stats.calls());
+  BOOST_TEST(attempts == report.stats.attempts());
+  BOOST_TEST(rate_limited == report.stats.rate_limited());
 }
 
 BOOST_FIXTURE_TEST_CASE(a_sink_that_breaks_ends_the_run_with_its_error, reducer_fixture) {
