@@ -224,7 +224,7 @@ bool read(const object& o, input_line& out) {
 }
 bool read(const object& o, item_line& out) {
   return read_fields(o, out.seq, out.text, out.status, out.prompt_tokens, out.completion_tokens,
-                     out.latency_us);
+                     out.latency_us, out.calls, out.attempts, out.rate_limited);
 }
 
 bool read(const object& o, worker_status& out) {

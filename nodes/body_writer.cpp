@@ -123,7 +123,8 @@ void write(packer& pk, const input_line& v) {
   write_fields(pk, v.seq, v.line, v.text, v.error);
 }
 void write(packer& pk, const item_line& v) {
-  write_fields(pk, v.seq, v.text, v.status, v.prompt_tokens, v.completion_tokens, v.latency_us);
+  write_fields(pk, v.seq, v.text, v.status, v.prompt_tokens, v.completion_tokens, v.latency_us,
+               v.calls, v.attempts, v.rate_limited);
 }
 
 void write(packer& pk, const worker_status& v) {

@@ -16,7 +16,8 @@ std::size_t client_stream_sink::emit(std::uint64_t seq, std::string line,
   ++lines_;
   if (cancelled_) return 1;
   pending_.push_back(item_line{seq, std::move(line), facts.status, facts.prompt_tokens,
-                               facts.completion_tokens, facts.latency_us});
+                               facts.completion_tokens, facts.latency_us, facts.calls,
+                               facts.attempts, facts.rate_limited});
   if (pending_.size() >= limits_.max_items) flush();
   return 1;
 }
@@ -35,7 +36,8 @@ bool client_stream_sink::flush() {
           line.seq,
           "{\"id\":null,\"status\":\"failed\",\"error\":\"output line too large for the wire (" +
               std::to_string(line.text.size()) + " bytes)\"}",
-          line_status::failed, line.prompt_tokens, line.completion_tokens, line.latency_us});
+          line_status::failed, line.prompt_tokens, line.completion_tokens, line.latency_us,
+          line.calls, line.attempts, line.rate_limited});
     }
     for (auto& frame : encode_split(std::move(failed), limits_).frames) {
       post_(clients_socket, client_, std::move(frame));

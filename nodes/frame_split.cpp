@@ -31,16 +31,17 @@ constexpr std::size_t result_overhead =
     struct_header + key_bytes + 2 * u32_bytes + outcome_overhead + f64_bytes + rate_overhead;
 // [seq, line, text, error]
 constexpr std::size_t input_line_overhead = struct_header + 2 * u64_bytes + 2 * str_header;
-// [seq, text, status, prompt_tokens, completion_tokens, latency_us]
+// [seq, text, status, prompt_tokens, completion_tokens, latency_us, calls, attempts,
+//  rate_limited]
 constexpr std::size_t item_line_overhead =
-    struct_header + u64_bytes + str_header + u32_bytes + 3 * u64_bytes;
+    struct_header + u64_bytes + str_header + u32_bytes + 6 * u64_bytes;
 
 // Values as frame_scan counts them: the struct itself and each of its fields, nested structs'
 // fields too, and each element of a nested list.
 constexpr std::size_t task_values = 1 + 8 + 3;
 constexpr std::size_t result_values = 1 + 6 + 3 + 9 + 8;
 constexpr std::size_t input_line_values = 1 + 4;
-constexpr std::size_t item_line_values = 1 + 6;
+constexpr std::size_t item_line_values = 1 + 9;
 
 bool string_fits(const std::string& s, const wire_limits& limits) {
   return s.size() <= limits.max_string_bytes;

@@ -131,6 +131,11 @@ struct item_line {
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
   std::uint64_t latency_us = 0;
+  // The item's calls, their attempts and the attempts answered 429: the client sums these
+  // over the lines it writes, so its totals survive a coordinator restart.
+  std::uint64_t calls = 0;
+  std::uint64_t attempts = 0;
+  std::uint64_t rate_limited = 0;
 };
 
 struct line_frame {

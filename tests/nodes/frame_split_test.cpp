@@ -103,7 +103,8 @@ BOOST_AUTO_TEST_CASE(an_entry_never_encodes_larger_than_its_cost) {
       BOOST_TEST(encoded_bytes(item_frame{u64max, {}, true, u64max}, in) <=
                  cost_of(in, limits).bytes);
 
-      const item_line out{u64max, text(n), line_status::failed, u64max, u64max, u64max};
+      const item_line out{u64max, text(n), line_status::failed, u64max, u64max, u64max, u64max,
+                          u64max, u64max};
       BOOST_TEST(encoded_bytes(line_frame{u64max, {}}, out) <= cost_of(out, limits).bytes);
     }
   }

@@ -110,9 +110,9 @@ BOOST_AUTO_TEST_CASE(input_lines_keep_their_error) {
   BOOST_TEST(got.skipped == 9u);
 }
 
-BOOST_AUTO_TEST_CASE(item_lines_keep_status_tokens_and_latency) {
+BOOST_AUTO_TEST_CASE(item_lines_keep_status_tokens_latency_and_calls) {
   for (const auto status : {line_status::ok, line_status::partial, line_status::failed}) {
-    const item_line sent{42, R"({"id":1})", status, 1ull << 40, 77, 5000000};
+    const item_line sent{42, R"({"id":1})", status, 1ull << 40, 77, 5000000, 3, 1ull << 33, 4};
     const auto r = decode(encode(line_frame{5, {sent}}));
     BOOST_TEST_REQUIRE(r.has_value());
     const auto& got = std::get<line_frame>(r.value()).lines.at(0);
@@ -122,6 +122,9 @@ BOOST_AUTO_TEST_CASE(item_lines_keep_status_tokens_and_latency) {
     BOOST_TEST(got.prompt_tokens == 1ull << 40);
     BOOST_TEST(got.completion_tokens == 77u);
     BOOST_TEST(got.latency_us == 5000000u);
+    BOOST_TEST(got.calls == 3u);
+    BOOST_TEST(got.attempts == 1ull << 33);
+    BOOST_TEST(got.rate_limited == 4u);
   }
 }
 

@@ -91,8 +91,9 @@ inline std::vector<message> samples() {
                   input_line{1, 3, R"({"id":1})", "line 3: duplicate id 1"}},
                  true,
                  9},
-      line_frame{
-          5, {item_line{0, R"({"id":1,"status":"ok"})", line_status::partial, 120, 45, 812345}}},
+      line_frame{5,
+                 {item_line{0, R"({"id":1,"status":"ok"})", line_status::partial, 120, 45, 812345,
+                            3, 5, 2}}},
       batch_done{5, 100, 2, "internal: store failed", "stopped: 20 calls failed alike", 130, 140,
                  7},
       status_request{},

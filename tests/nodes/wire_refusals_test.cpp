@@ -159,13 +159,11 @@ BOOST_AUTO_TEST_CASE(a_line_status_past_failed) {
                    pk.pack_array(2);
                    pk.pack_uint64(5);
                    pk.pack_array(1);
-                   pk.pack_array(6);
+                   pk.pack_array(9);
                    pk.pack_uint64(0);
                    pack_str(pk, "{}");
                    pk.pack_uint32(status);
-                   pk.pack_uint64(1);
-                   pk.pack_uint64(2);
-                   pk.pack_uint64(3);
+                   for (std::uint64_t n = 1; n <= 6; ++n) pk.pack_uint64(n);
                  });
   };
   BOOST_TEST(decode(bytes(2)).has_value());
@@ -193,13 +191,16 @@ BOOST_AUTO_TEST_CASE(client_fields_of_the_wrong_type) {
   // items: an error that is nil instead of text.
   BOOST_TEST((error_of(replace_once(at(command::items), packed_str("line 3: duplicate id 1"),
                                     "\xc0")) == decode_error::wrong_shape));
-  // item_lines: a latency that is a float, a status that is text.
+  // item_lines: a latency that is a float, a status that is text, attempts that are text.
   const auto lines = at(command::item_lines);
   BOOST_TEST((error_of(replace_once(lines, std::string("\xce\x00\x0c\x65\x39", 5),
                                     std::string("\xca\x00\x00\x00\x00", 5))) ==
               decode_error::wrong_shape));
   BOOST_TEST((error_of(replace_once(lines, "\x01\x78\x2d", packed_str("p") + "\x78\x2d")) ==
               decode_error::wrong_shape));
+  BOOST_TEST(
+      (error_of(replace_once(lines, std::string("\x39\x03\x05\x02", 4),
+                             std::string("\x39\x03\xa1x\x02", 5))) == decode_error::wrong_shape));
   // batch_done: stopped that is a number, rate_limited that is text.
   const auto done = at(command::batch_done);
   BOOST_TEST((error_of(replace_once(done, packed_str("stopped: 20 calls failed alike"), "\x01")) ==
@@ -215,6 +216,19 @@ BOOST_AUTO_TEST_CASE(client_bodies_missing_their_new_fields) {
                 pk.pack_uint64(1);
                 pack_str(pk, "job.yaml");
                 pack_str(pk, "version: 1");
+              }) == decode_error::wrong_shape));
+  // An item_line without its call counts.
+  BOOST_TEST((body_error(command::item_lines, [](packer& pk) {
+                pk.pack_array(2);
+                pk.pack_uint64(5);
+                pk.pack_array(1);
+                pk.pack_array(6);
+                pk.pack_uint64(0);
+                pack_str(pk, "{}");
+                pk.pack_uint32(0);
+                pk.pack_uint64(1);
+                pk.pack_uint64(2);
+                pk.pack_uint64(3);
               }) == decode_error::wrong_shape));
   BOOST_TEST((body_error(command::batch_done, [](packer& pk) {
                 pk.pack_array(4);
