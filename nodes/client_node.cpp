@@ -109,7 +109,7 @@ void send_items(client_state& st, std::vector<input_line> items, bool end) {
                       ",\"status\":\"failed\",\"error\":\"line " + std::to_string(line.line) +
                       ": too long to send to the coordinator (" + std::to_string(line.text.size()) +
                       " bytes)\"}";
-    st.options.writer->emit(line.seq, text, {batch::line_status::failed, 0, 0, 0});
+    st.options.writer->emit(line.seq, text, {batch::line_status::failed, 0, 0, 0, 0, 0, 0});
     st.stats->record(flow::item_status::failed, 0, 0, std::chrono::microseconds{0});
   }
 }
@@ -189,11 +189,14 @@ void take_lines(self_pointer self, line_frame& frame) {
     // Exactly once: a line for an item already written (an old session's) is dropped.
     if (st.unacked.erase(line.seq) == 0) continue;
     const auto status = status_of(line.status);
-    st.options.writer->emit(
-        line.seq, std::move(line.text),
-        {line.status, line.prompt_tokens, line.completion_tokens, line.latency_us});
+    st.options.writer->emit(line.seq, std::move(line.text),
+                            {line.status, line.prompt_tokens, line.completion_tokens,
+                             line.latency_us, line.calls, line.attempts, line.rate_limited});
     st.stats->record(status, line.prompt_tokens, line.completion_tokens,
                      std::chrono::microseconds(line.latency_us));
+    // Counted from the lines written, not from batch_done: a restarted coordinator's
+    // batch_done knows only its own session's calls.
+    st.stats->add_calls(line.calls, line.attempts, line.rate_limited);
   }
   if (st.options.writer->failed()) {
     st.error = "cannot write the output: " + st.options.writer->error();
@@ -216,7 +219,6 @@ void on_message(self_pointer self, message& m) {
   if (auto* done = std::get_if<batch_done>(&m)) {
     if (done->batch != st.options.job.batch) return;
     st.done_seen = true;
-    st.stats->add_calls(done->calls, done->attempts, done->rate_limited);
     if (!done->error.empty() || !done->stopped.empty()) {
       // The batch ended early; what is not written is left for --resume.
       st.error = done->error;

@@ -111,7 +111,9 @@ BOOST_AUTO_TEST_CASE(a_coordinator_killed_and_restarted_mid_batch_loses_no_item)
   cluster nodes(files.dir);
   nodes.start_coordinator();
   for (const auto* name : {"w1", "w2", "w3"}) nodes.add_worker(name, 8);
-  child_process submit(nodes.submit_args(files.args("out.jsonl")), files.dir.path());
+  child_process submit(
+      nodes.submit_args(files.args("out.jsonl", {"--stats", (files.dir / "stats.json").string()})),
+      files.dir.path());
 
   BOOST_TEST_REQUIRE(wait_for_lines(files.dir / "out.jsonl", 200) >= 200u,
                      "no lines came; coordinator: " << nodes.coordinator_log());
@@ -132,6 +134,12 @@ BOOST_AUTO_TEST_CASE(a_coordinator_killed_and_restarted_mid_batch_loses_no_item)
   // The new coordinator ran the rest of the batch.
   BOOST_TEST(nodes.coordinator_log().find("batch 1 done") != std::string::npos,
              nodes.coordinator_log());
+  // The client's counts cover both coordinators' sessions: one call per item, each of at
+  // least one attempt (not only the calls the new coordinator made).
+  const auto stats = json::parse(read_file(files.dir / "stats.json"));
+  BOOST_TEST(stats.at("calls").get<std::uint64_t>() == 2000u, stats.dump());
+  BOOST_TEST(stats.at("attempts").get<std::uint64_t>() >= stats.at("calls").get<std::uint64_t>(),
+             stats.dump());
 }
 
 BOOST_AUTO_TEST_CASE(two_batches_at_once_both_progress_from_the_start) {
