@@ -248,13 +248,14 @@ void route_results(self_pointer self, const std::string& id, result_frame& frame
                  std::string(to_string(converted.error().error)).c_str());
     return;
   }
-  auto& worker = st.workers[id];
+  // Results the link passed on before the worker was taken for gone still go to their
+  // batches (which drop them as stale: the tasks were taken back), but count for no worker.
+  const auto worker = st.workers.find(id);
   std::map<std::uint64_t, actors::result_batch> by_batch;
   for (auto& r : converted.value().results) {
-    if (r.outcome.kind == providers::outcome_kind::ok) {
-      ++worker.done;
-    } else {
-      ++worker.failed;
+    if (worker != st.workers.end()) {
+      ++(r.outcome.kind == providers::outcome_kind::ok ? worker->second.done
+                                                       : worker->second.failed);
     }
     by_batch[r.key.batch].results.push_back(std::move(r));
   }
