@@ -72,3 +72,21 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 # benchmark's own processes is what the rest of the machine took meanwhile.
 cluster_machine_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
 cluster_machine_steal_ticks() { awk '/^cpu / {print $9; exit}' /proc/stat; }
+
+# The benchmarks' batch: DIR/job.yaml, one echo call per item on the sim provider, and
+# DIR/in.jsonl with N items. Usage: cluster_write_batch DIR NAME LATENCY_MS CONCURRENCY N
+cluster_write_batch() {
+  cat >"$1/job.yaml" <<YAML
+version: 1
+name: $2
+provider: { kind: sim, latency_ms: $3 }
+limits: { concurrency: $4 }
+nodes:
+  echo: { prompt: "item {{i}}: say pong", max_tokens: 16 }
+YAML
+  python3 -c "
+import sys
+w = sys.stdout.write
+for i in range($5): w('{\"id\": %d, \"i\": %d}\n' % (i, i))
+" >"$1/in.jsonl"
+}

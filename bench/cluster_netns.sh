@@ -69,19 +69,7 @@ setup_network() {
   done
 }
 
-cat >"$work/job.yaml" <<YAML
-version: 1
-name: cluster-netns
-provider: { kind: sim, latency_ms: $latency_ms }
-limits: { concurrency: $c }
-nodes:
-  echo: { prompt: "item {{i}}: say pong", max_tokens: 16 }
-YAML
-python3 -c "
-import sys
-w = sys.stdout.write
-for i in range($n): w('{\"id\": %d, \"i\": %d}\n' % (i, i))
-" >"$work/in.jsonl"
+cluster_write_batch "$work" cluster-netns "$latency_ms" "$c" "$n"
 
 setup_network
 

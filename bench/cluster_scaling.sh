@@ -23,19 +23,7 @@ source "$bench_dir/cluster_lib.sh"
 work=$(mktemp -d /tmp/parallm-bench-XXXXXX)
 trap 'cluster_stop; rm -rf "$work"' EXIT
 
-cat >"$work/job.yaml" <<YAML
-version: 1
-name: cluster-scaling
-provider: { kind: sim, latency_ms: $latency_ms }
-limits: { concurrency: $c }
-nodes:
-  echo: { prompt: "item {{i}}: say pong", max_tokens: 16 }
-YAML
-python3 -c "
-import sys
-w = sys.stdout.write
-for i in range($n): w('{\"id\": %d, \"i\": %d}\n' % (i, i))
-" >"$work/in.jsonl"
+cluster_write_batch "$work" cluster-scaling "$latency_ms" "$c" "$n"
 
 for ((rep = 1; rep <= reps; rep++)); do
   one_wall=
