@@ -247,6 +247,7 @@ reducer_actor::behavior_type reducer_behavior(self_pointer self, reducer_options
 }  // namespace
 
 reducer_actor spawn_reducer(caf::actor_system& system, reducer_options options) {
+  if (options.own_thread) return system.spawn<caf::detached>(reducer_behavior, std::move(options));
   return system.spawn(reducer_behavior, std::move(options));
 }
 

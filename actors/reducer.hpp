@@ -23,6 +23,9 @@ struct reducer_options {
   bool openai_batch_output = false;  // --format openai-batch: Batch API output lines
   std::uint64_t batch_nonce = 0;     // drawn per run, so Batch line ids never repeat across runs
   run_end_actor done;
+  // On a thread of its own: in a coordinator process, whose scheduler thread also routes every
+  // frame, the reduction (prompts, output lines) then runs beside the dispatch.
+  bool own_thread = false;
 };
 
 reducer_actor spawn_reducer(caf::actor_system& system, reducer_options options);

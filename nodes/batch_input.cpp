@@ -105,7 +105,9 @@ batch_input_actor::behavior_type input_behavior(self_pointer self, batch_input_o
 }  // namespace
 
 batch_input_actor spawn_batch_input(caf::actor_system& system, batch_input_options options) {
-  return system.spawn(input_behavior, std::move(options));
+  // Parsing each line's JSON is the heaviest part of admitting it: on a thread of its own it
+  // runs beside the dispatch instead of taking turns with it (bench/results/cluster-throughput).
+  return system.spawn<caf::detached>(input_behavior, std::move(options));
 }
 
 }  // namespace parallm::nodes

@@ -174,6 +174,7 @@ void start_session(self_pointer self, const std::string& client, submit& s) {
   reducer_opts.openai_batch_output = s.openai_batch_output;
   reducer_opts.batch_nonce = s.nonce;
   reducer_opts.done = done;
+  reducer_opts.own_thread = true;
   sn.reducer = actors::spawn_reducer(self->system(), reducer_opts);
   batch_input_options input_opts;
   input_opts.post = st.options.post;
