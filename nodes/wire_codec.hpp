@@ -6,9 +6,9 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "nodes/protocol.hpp"
+#include "nodes/value_or_error.hpp"
 #include "nodes/wire_messages.hpp"
 
 namespace parallm::nodes {
@@ -25,20 +25,7 @@ inline constexpr std::size_t decode_error_count = 5;
 std::string_view to_string(decode_error e);
 
 // A decoded message or why there is none.
-class decode_result {
- public:
-  decode_result(message m) : value_(std::move(m)) {}
-  decode_result(decode_error e) : value_(e) {}
-
-  bool has_value() const { return value_.index() == 0; }
-  explicit operator bool() const { return has_value(); }
-  message& value() { return std::get<message>(value_); }
-  const message& value() const { return std::get<message>(value_); }
-  decode_error error() const { return std::get<decode_error>(value_); }
-
- private:
-  std::variant<message, decode_error> value_;
-};
+using decode_result = value_or_error<message, decode_error>;
 
 // One frame. It is the sender's job to keep frames within the receiver's wire_limits (split
 // long lists over several frames); encode does not check them.

@@ -12,10 +12,9 @@
 #include <cstdint>
 #include <string_view>
 #include <unordered_map>
-#include <utility>
-#include <variant>
 
 #include "flow/call_profile.hpp"
+#include "nodes/value_or_error.hpp"
 #include "nodes/wire_messages.hpp"
 
 namespace parallm::actors {
@@ -45,20 +44,7 @@ struct convert_failure {
 
 // A converted message or why the frame was refused.
 template <class T>
-class converted {
- public:
-  converted(T v) : value_(std::move(v)) {}
-  converted(convert_failure f) : value_(f) {}
-
-  bool has_value() const { return value_.index() == 0; }
-  explicit operator bool() const { return has_value(); }
-  T& value() { return std::get<T>(value_); }
-  const T& value() const { return std::get<T>(value_); }
-  convert_failure error() const { return std::get<convert_failure>(value_); }
-
- private:
-  std::variant<T, convert_failure> value_;
-};
+using converted = value_or_error<T, convert_failure>;
 
 // The profiles a receiver holds, by batch: their number is all a task's check needs.
 using profile_counts = std::unordered_map<std::uint64_t, std::size_t>;
