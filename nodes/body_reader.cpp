@@ -275,8 +275,7 @@ bool read(const object& o, line_frame& out) {
   return read_fields(o, out.batch, out.lines);
 }
 bool read(const object& o, batch_done& out) {
-  return read_fields(o, out.batch, out.ok, out.failed, out.error, out.stopped, out.calls,
-                     out.attempts, out.rate_limited);
+  return read_fields(o, out.batch, out.ok, out.failed, out.error, out.stopped);
 }
 bool read(const object& o, status_request&) {
   return read_fields(o);

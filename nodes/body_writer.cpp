@@ -174,8 +174,7 @@ void write(packer& pk, const line_frame& v) {
   write_fields(pk, v.batch, v.lines);
 }
 void write(packer& pk, const batch_done& v) {
-  write_fields(pk, v.batch, v.ok, v.failed, v.error, v.stopped, v.calls, v.attempts,
-               v.rate_limited);
+  write_fields(pk, v.batch, v.ok, v.failed, v.error, v.stopped);
 }
 void write(packer& pk, const status_request&) {
   pk.pack_array(0);

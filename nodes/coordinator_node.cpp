@@ -339,10 +339,8 @@ void on_run_end(self_pointer self, actors::run_report& report) {
     if (sender != s.reducer.address() && sender != s.watch.address()) continue;
     s.sink->flush();
     const auto& stats = report.stats;
-    batch_done done{s.client_batch,   stats.ok() + stats.partial(),
-                    stats.failed(),   report.error,
-                    report.stopped,   stats.calls(),
-                    stats.attempts(), stats.rate_limited()};
+    batch_done done{s.client_batch, stats.ok() + stats.partial(), stats.failed(), report.error,
+                    report.stopped};
     post(st, clients_socket, s.client, done);
     if (st.options.level >= log_level::info)
       std::fprintf(stderr, "parallm coordinator: batch %llu done: %s",

@@ -149,9 +149,6 @@ struct batch_done {
   std::uint64_t failed = 0;
   std::string error;    // an internal error, or why the job was refused; empty otherwise
   std::string stopped;  // why the batch stopped early: its first calls all failed alike
-  std::uint64_t calls = 0;
-  std::uint64_t attempts = 0;
-  std::uint64_t rate_limited = 0;
 };
 
 struct status_request {};
