@@ -90,8 +90,8 @@ void add_coordinator(CLI::App& app, parallm::cli::coordinator_args& args) {
       ->check(CLI::Range(2, 1000))
       ->capture_default_str();
   app.add_option("--log-level", args.log_level,
-                 "error, warn (also lost workers, dropped frames) or info (also joins and "
-                 "batches)")
+                 "error, warn (also lost workers, dropped frames), info (also joins and "
+                 "batches) or debug (the same as info)")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
 }
