@@ -1,5 +1,6 @@
 #include "cli/coordinator_command.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +39,9 @@ int coordinator_command(const coordinator_args& args) {
   settings.heartbeat = std::chrono::milliseconds(args.heartbeat_ms);
   settings.liveness = std::chrono::milliseconds(args.heartbeat_ms) * args.liveness;
   settings.level = *level;
+  settings.limits = args.limits;
+  settings.ledger = std::make_shared<nodes::client_ledger>(args.limits.max_batches_per_client,
+                                                           args.limits.max_client_in_flight);
 
   // The node posts frames to the gateway, which is made after it: the link needs the node's
   // events, the node the gateway's post.
@@ -45,6 +49,8 @@ int coordinator_command(const coordinator_args& args) {
   nodes::coordinator_node_options node_opts;
   node_opts.epoch = settings.epoch;
   node_opts.level = *level;
+  node_opts.ledger = settings.ledger;
+  node_opts.max_client_in_flight = args.limits.max_client_in_flight;
   node_opts.post = [&gateway](std::size_t socket, std::string id, std::string frame) {
     gateway->post(socket, std::move(id), std::move(frame));
   };
@@ -54,10 +60,26 @@ int coordinator_command(const coordinator_args& args) {
   nodes::node_events events{node};
   nodes::coordinator_link link{settings, events};
   link_view = &link;
+  // ZeroMQ's own cap stays well above the frame limit, so that a frame over it still arrives
+  // to be counted as too_large.
+  const auto frame_bytes = static_cast<std::int64_t>(args.limits.wire.max_frame_bytes);
+  const auto hard_cap = std::max<std::int64_t>(nodes::default_max_message_bytes, 2 * frame_bytes);
+  // A peer that reads nothing may have a few frames' worth kept for it, no more.
+  const auto backlog_cap =
+      static_cast<std::size_t>(std::max<std::int64_t>(64 << 20, 4 * frame_bytes));
   gateway = std::make_shared<nodes::gateway>(
-      std::vector<nodes::socket_spec>{
-          {nodes::socket_spec::role::router_bind, args.workers_bind, 10000, {}},
-          {nodes::socket_spec::role::router_bind, args.clients_bind, 10000, {}}},
+      std::vector<nodes::socket_spec>{{nodes::socket_spec::role::router_bind,
+                                       args.workers_bind,
+                                       10000,
+                                       {},
+                                       backlog_cap,
+                                       hard_cap},
+                                      {nodes::socket_spec::role::router_bind,
+                                       args.clients_bind,
+                                       10000,
+                                       {},
+                                       backlog_cap,
+                                       hard_cap}},
       link);
   try {
     gateway->start();

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "nodes/coordinator_limits.hpp"
+
 namespace parallm::cli {
 
 struct coordinator_args {
@@ -12,6 +14,7 @@ struct coordinator_args {
   int heartbeat_ms = 1000;
   int liveness = 5;  // heartbeats a peer may miss before it is taken for dead
   std::string log_level = "info";
+  nodes::coordinator_limits limits;  // --max-* flags
 };
 
 int coordinator_command(const coordinator_args& args);

@@ -75,6 +75,44 @@ void add_submit(CLI::App& app, parallm::cli::submit_args& args, bool& progress, 
       ->required();
 }
 
+// What a peer may send and how many peers and batches there may be; a breach is refused with
+// a reason (PROTOCOL.md, "Limits").
+void add_coordinator_limits(CLI::App& app, parallm::nodes::coordinator_limits& limits) {
+  app.add_option("--max-frame-bytes", limits.wire.max_frame_bytes,
+                 "Largest frame taken from a worker or client; larger ones are dropped and "
+                 "counted (too_large). Peers split their frames to the default")
+      ->check(CLI::Range(std::size_t{1} << 16, std::size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-items-per-frame", limits.wire.max_items,
+                 "Most entries of any one list in a frame (tasks, results, input lines); "
+                 "peers split to the default")
+      ->check(CLI::Range(16u, 1u << 20))
+      ->capture_default_str();
+  app.add_option("--max-string-bytes", limits.wire.max_string_bytes,
+                 "Longest string in a frame (an input line, a prompt, an answer, a job)")
+      ->check(CLI::Range(1u << 10, 1u << 30))
+      ->capture_default_str();
+  app.add_option("--max-client-in-flight", limits.max_client_in_flight,
+                 "Most input lines of one batch a client may have at the coordinator before "
+                 "its run takes them (its credit); a client that sends this many past its "
+                 "credit has the batch refused")
+      ->check(CLI::Range(1u, 1u << 24))
+      ->capture_default_str();
+  app.add_option("--max-batches-per-client", limits.max_batches_per_client,
+                 "Batches one client may run at once; more are refused")
+      ->check(CLI::Range(1u, 1u << 16))
+      ->capture_default_str();
+  app.add_option("--max-workers", limits.max_workers,
+                 "Workers that may be joined at once; more are refused until one leaves")
+      ->check(CLI::Range(1u, 1u << 20))
+      ->capture_default_str();
+  app.add_option("--max-clients", limits.max_clients,
+                 "Clients (submit, status) that may be connected at once; more are refused "
+                 "until one leaves")
+      ->check(CLI::Range(1u, 1u << 20))
+      ->capture_default_str();
+}
+
 void add_coordinator(CLI::App& app, parallm::cli::coordinator_args& args) {
   app.add_option("--workers-bind", args.workers_bind,
                  "Endpoint to bind for workers, e.g. tcp://0.0.0.0:5555")
@@ -94,6 +132,7 @@ void add_coordinator(CLI::App& app, parallm::cli::coordinator_args& args) {
                  "batches) or debug (the same as info)")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
+  add_coordinator_limits(app, args.limits);
 }
 
 void add_status(CLI::App& app, parallm::cli::status_args& args) {

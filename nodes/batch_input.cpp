@@ -30,6 +30,7 @@ using self_pointer = batch_input_actor::stateful_pointer<input_state>;
 void grant(input_state& st, std::uint32_t n) {
   if (n == 0 || st.ended) return;
   st.granted += n;
+  if (st.options.granted) st.options.granted(n);
   st.options.post(clients_socket, st.options.client, encode(credit{st.options.client_batch, n}));
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,8 @@ struct batch_input_options {
   // Items received so far and whether the input ended, for `status`; shared with the node.
   std::shared_ptr<std::atomic<std::uint64_t>> received;
   std::shared_ptr<std::atomic<bool>> ended;
+  // Told of every credit granted, before the client is (the node's client_ledger); may be empty.
+  std::function<void(std::uint64_t)> granted;
 };
 
 batch_input_actor spawn_batch_input(caf::actor_system& system, batch_input_options options);

@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
@@ -49,6 +50,7 @@ struct client_state {
   bool done_seen = false;  // batch_done of this session
   std::string error;
   std::string stopped;
+  std::set<std::string> refusals_told;  // other refusals, each told the user once
   static inline const char* name = "parallm.client";
 };
 
@@ -237,8 +239,13 @@ void on_message(self_pointer self, message& m) {
       // The coordinator no longer runs this batch for us: run it again there.
       return start_session(self);
     }
-    std::fprintf(stderr, "parallm: the coordinator refused %s: %s\n",
-                 std::string(to_string(r->refused)).c_str(), r->reason.c_str());
+    // A refused hello (the coordinator has as many clients as it takes) is said again with the
+    // hello's backoff: the user learns why once, and the client keeps waiting as for a
+    // coordinator that does not answer.
+    auto what = std::string(to_string(r->refused)) + ": " + r->reason;
+    if (st.refusals_told.size() < 8 && st.refusals_told.insert(what).second) {
+      note(st, "the coordinator refused " + what);
+    }
   }
 }
 

@@ -28,10 +28,35 @@ std::uint64_t total_drops(const peer_counters& c) {
   return c.frames() - c.accepted;
 }
 
+// Refusals logged once each, at most this many in a process's life.
+constexpr std::size_t max_logged_refusals = 4096;
+
+// A routing id ZeroMQ made up is binary: shown as hex.
+std::string printable(const std::string& id) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string text;
+  for (const unsigned char c : id.substr(0, 32)) {
+    text += digits[c >> 4];
+    text += digits[c & 15];
+  }
+  return text;
+}
+
+std::string too_many_peers(std::size_t socket, std::uint32_t most) {
+  return socket == workers_socket
+             ? "too many workers: " + std::to_string(most) +
+                   " have joined, the most this coordinator takes (--max-workers)"
+             : "too many clients: " + std::to_string(most) +
+                   " are connected, the most this coordinator takes (--max-clients)";
+}
+
 }  // namespace
 
 coordinator_link::coordinator_link(link_settings settings, coordinator_events& events)
-    : settings_(std::move(settings)), events_(events) {
+    : settings_(std::move(settings)),
+      events_(events),
+      workers_(peer_kind::worker, settings_.limits.max_workers),
+      clients_(peer_kind::client, settings_.limits.max_clients) {
   welcome_frame_ =
       encode(welcome{settings_.epoch, static_cast<std::uint32_t>(settings_.heartbeat.count()),
                      static_cast<std::uint32_t>(settings_.liveness.count())});
@@ -64,7 +89,7 @@ void coordinator_link::on_frame(gateway_io& io, std::size_t socket, const std::s
   const auto now = clock::now();
   // A frame of this protocol is exactly one part: anything else is not one of its frames.
   auto decoded =
-      parts == 1 ? decode(frame, settings_.limits) : decode_result(decode_error::malformed);
+      parts == 1 ? decode(frame, settings_.limits.wire) : decode_result(decode_error::malformed);
   const auto verdict = table.on_frame(routing_id, decoded, now);
   switch (verdict.action) {
     case frame_action::repeat:
@@ -85,6 +110,15 @@ void coordinator_link::on_frame(gateway_io& io, std::size_t socket, const std::s
              refusal{command_of(decoded.value()), 0, std::string(to_string(verdict.reason))}, now);
       }
       return;
+    case frame_action::refuse: {
+      const auto most =
+          socket == workers_socket ? settings_.limits.max_workers : settings_.limits.max_clients;
+      const auto c = command_of(decoded.value());
+      const auto text = too_many_peers(socket, most);
+      log_refusal_once(socket, routing_id, verdict.refused, text);
+      io.send(socket, routing_id, encode(refusal{c, 0, text}));
+      return;
+    }
     case frame_action::route:
       break;
   }
@@ -101,8 +135,83 @@ void coordinator_link::on_frame(gateway_io& io, std::size_t socket, const std::s
   }
   if (socket == workers_socket) {
     events_.from_worker(routing_id, std::move(m));
-  } else {
+  } else if (client_may(io, routing_id, m, now)) {
     events_.from_client(routing_id, std::move(m));
+  }
+}
+
+bool coordinator_link::client_may(gateway_io& io, const std::string& id, const message& m,
+                                  clock::time_point now) {
+  if (!settings_.ledger) return true;
+  const auto& limits = settings_.limits;
+  if (const auto* s = std::get_if<submit>(&m)) {
+    if (settings_.ledger->submit_arrived(id, s->batch)) return true;
+    refuse(io, clients_socket, id, refuse_reason::too_many_batches,
+           refusal{command::submit, s->batch,
+                   "too many batches: this client runs " +
+                       std::to_string(limits.max_batches_per_client) +
+                       ", the most this coordinator takes (--max-batches-per-client)"},
+           now);
+    return false;
+  }
+  const auto* items = std::get_if<item_frame>(&m);
+  if (!items) return true;
+  switch (settings_.ledger->items_arrived(id, items->batch, items->items.size())) {
+    case items_verdict::take:
+      return true;
+    case items_verdict::no_such_batch:
+      // Answered here rather than by the node, so that a flood of them queues nowhere.
+      send(io, clients_socket, id, refusal{command::items, items->batch, "no such batch"}, now);
+      return false;
+    case items_verdict::over_credit:
+      refuse(io, clients_socket, id, refuse_reason::over_credit,
+             refusal{command::submit, items->batch,
+                     "the client sent more than " + std::to_string(limits.max_client_in_flight) +
+                         " input lines past its credit (--max-client-in-flight): batch refused"},
+             now);
+      events_.client_refused(id, items->batch);
+      return false;
+    case items_verdict::refused:
+      clients_.count_refusal(refuse_reason::over_credit);
+      return false;
+  }
+  return false;
+}
+
+void coordinator_link::refuse(gateway_io& io, std::size_t socket, const std::string& id,
+                              refuse_reason why, const refusal& answer, clock::time_point now) {
+  (socket == workers_socket ? workers_ : clients_).count_refusal(why);
+  log_refusal_once(socket, id, why, answer.reason);
+  send(io, socket, id, answer, now);
+}
+
+void coordinator_link::log_refusal_once(std::size_t socket, const std::string& id,
+                                        refuse_reason why, const std::string& text) {
+  if (settings_.level < log_level::warn || logged_refusals_.size() >= max_logged_refusals) return;
+  const auto& table = socket == workers_socket ? workers_ : clients_;
+  const auto* peer = table.find(id);
+  const auto name = peer ? peer->name : printable(id);
+  const auto key = std::to_string(socket) + '/' + name + '/' + std::string(to_string(why));
+  if (!logged_refusals_.insert(key).second) return;
+  std::fprintf(stderr, "%s: refused %s %s: %s\n", settings_.log_name.c_str(),
+               socket == workers_socket ? "worker" : "client", name.c_str(), text.c_str());
+  if (logged_refusals_.size() == max_logged_refusals) {
+    std::fprintf(stderr, "%s: further refusals are counted (status), not logged\n",
+                 settings_.log_name.c_str());
+  }
+}
+
+void coordinator_link::on_overflow(gateway_io&, std::size_t socket, const std::string& id) {
+  if (socket != workers_socket && socket != clients_socket) return;
+  auto& table = socket == workers_socket ? workers_ : clients_;
+  table.count_refusal(refuse_reason::backlog_full);
+  log_refusal_once(socket, id, refuse_reason::backlog_full,
+                   "it reads nothing it is sent (its backlog is full); forgotten");
+  if (!table.forget(id)) return;
+  if (socket == workers_socket) {
+    events_.worker_left(id);
+  } else {
+    events_.client_left(id);
   }
 }
 

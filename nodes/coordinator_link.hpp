@@ -8,9 +8,13 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
+#include "nodes/client_ledger.hpp"
+#include "nodes/coordinator_limits.hpp"
 #include "nodes/frame_post.hpp"
 #include "nodes/gateway.hpp"
 #include "nodes/log_level.hpp"
@@ -31,13 +35,19 @@ class coordinator_events {
   virtual void client_joined(const std::string& id, const client_hello& hello) = 0;
   virtual void client_left(const std::string& id) = 0;
   virtual void from_client(const std::string& id, message m) = 0;
+  // The client's batch was refused for a limit (it sent far past its credit), and the client
+  // told so: the batch ends without a batch_done.
+  virtual void client_refused(const std::string& id, std::uint64_t batch) = 0;
 };
 
 struct link_settings {
   std::uint64_t epoch = 0;
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds liveness{5000};  // silence after which a peer is taken for dead
-  wire_limits limits;
+  coordinator_limits limits;
+  // The clients' batches and credit, shared with the node; without one (tests of the link
+  // alone) submits and items go on unchecked.
+  std::shared_ptr<client_ledger> ledger;
   std::string log_name = "parallm coordinator";  // prefixes the log lines on stderr
   log_level level = log_level::info;             // drops and refusals are warnings
 };
@@ -56,6 +66,8 @@ class coordinator_link final : public gateway_handler {
   void on_frame(gateway_io& io, std::size_t socket, const std::string& routing_id,
                 std::string_view frame, std::size_t parts) override;
   void on_tick(gateway_io& io, std::chrono::steady_clock::time_point now) override;
+  // The peer reads nothing it is sent: it is forgotten (as if expired) and counted.
+  void on_overflow(gateway_io& io, std::size_t socket, const std::string& routing_id) override;
 
   // Thread-safe: as of the last tick.
   link_snapshot snapshot() const;
@@ -66,11 +78,21 @@ class coordinator_link final : public gateway_handler {
   void send(gateway_io& io, std::size_t socket, const std::string& id, const message& m,
             std::chrono::steady_clock::time_point now);
   void log_drops(std::chrono::steady_clock::time_point now);
+  // A client's submit or items checked against the ledger; false when refused here.
+  bool client_may(gateway_io& io, const std::string& id, const message& m,
+                  std::chrono::steady_clock::time_point now);
+  void refuse(gateway_io& io, std::size_t socket, const std::string& id, refuse_reason why,
+              const refusal& answer, std::chrono::steady_clock::time_point now);
+  void log_refusal_once(std::size_t socket, const std::string& id, refuse_reason why,
+                        const std::string& text);
 
   link_settings settings_;
   coordinator_events& events_;
-  peer_table workers_{peer_kind::worker};
-  peer_table clients_{peer_kind::client};
+  peer_table workers_;
+  peer_table clients_;
+  // (socket, peer, reason) already logged: each is logged once. Capped, since a hostile peer
+  // can make up routing ids without end; past the cap refusals are only counted.
+  std::set<std::string> logged_refusals_;
   std::string welcome_frame_;
   std::string heartbeat_frame_;
   std::uint64_t logged_drops_ = 0;

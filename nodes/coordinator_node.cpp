@@ -123,6 +123,7 @@ void end_session(self_pointer self, std::uint64_t batch, bool cancelled) {
   caf::anon_send_exit(s.input, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(s.reducer, caf::exit_reason::user_shutdown);
   for (const auto& [id, worker] : st.workers) self->send(worker.proxy, forget_atom::value, batch);
+  if (st.options.ledger) st.options.ledger->closed(s.client, s.client_batch);
   st.by_client.erase({s.client, s.client_batch});
   st.sessions.erase(it);
   reshare(self);
@@ -141,13 +142,17 @@ std::string joined(const std::vector<std::string>& lines) {
 
 void start_session(self_pointer self, const std::string& client, submit& s) {
   auto& st = self->state;
+  if (st.options.ledger) st.options.ledger->submit_taken(client);
   if (const auto old = st.by_client.find({client, s.batch}); old != st.by_client.end()) {
     // The client submitted the batch again (it took this coordinator for gone): the new
     // session gets every item the client has no line for, so the old one must write nothing.
     end_session(self, old->second, true);
   }
   auto load = flow::load_graph_text(s.job_text, s.job_path, s.overrides, s.openai_batch_input);
-  if (!load.value) return refuse(st, client, command::submit, s.batch, joined(load.errors));
+  if (!load.value) {
+    if (st.options.ledger) st.options.ledger->closed(client, s.batch);
+    return refuse(st, client, command::submit, s.batch, joined(load.errors));
+  }
   const auto graph = load.value;
   const auto batch = st.next_batch++;
   std::uint64_t slots = 0;
@@ -180,7 +185,14 @@ void start_session(self_pointer self, const std::string& client, submit& s) {
   input_opts.post = st.options.post;
   input_opts.client = client;
   input_opts.client_batch = s.batch;
-  input_opts.room = static_cast<std::uint32_t>(std::min<std::uint64_t>(opts.window, 1u << 16));
+  input_opts.room = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>({opts.window, 1u << 16, st.options.max_client_in_flight}));
+  if (auto ledger = st.options.ledger) {
+    ledger->opened(client, s.batch);
+    input_opts.granted = [ledger, client, b = s.batch](std::uint64_t n) {
+      ledger->granted(client, b, n);
+    };
+  }
   input_opts.received = sn.received;
   input_opts.ended = sn.ended;
   sn.input = spawn_batch_input(self->system(), input_opts);
@@ -311,6 +323,10 @@ status_reply status(node_state& st) {
       count(std::string(side) + ".dropped." + std::string(to_string(static_cast<drop_reason>(i))),
             counters->dropped[i]);
     }
+    for (std::size_t i = 0; i < refuse_reason_count; ++i) {
+      count(std::string(side) + ".refused." + std::string(to_string(static_cast<refuse_reason>(i))),
+            counters->refused[i]);
+    }
   }
   count("results.stray", st.stray_results);
   return reply;
@@ -372,6 +388,13 @@ coordinator_node_actor::behavior_type node_behavior(self_pointer self,
         if (socket == clients_socket) return from_client(self, id, m);
         if (auto* results = std::get_if<result_frame>(&m)) route_results(self, id, *results);
       },
+      [=](forget_atom, std::string& id, std::uint64_t client_batch) {
+        // The link told the client why; its batch ends here without a batch_done.
+        auto& st = self->state;
+        if (const auto it = st.by_client.find({id, client_batch}); it != st.by_client.end()) {
+          end_session(self, it->second, true);
+        }
+      },
       [=](actors::run_end_atom, actors::run_report& report) { on_run_end(self, report); },
   };
 }
@@ -400,6 +423,9 @@ void node_events::client_left(const std::string& id) {
 }
 void node_events::from_client(const std::string& id, message m) {
   caf::anon_send(node_, wire_atom::value, clients_socket, id, std::move(m));
+}
+void node_events::client_refused(const std::string& id, std::uint64_t batch) {
+  caf::anon_send(node_, forget_atom::value, id, batch);
 }
 
 }  // namespace parallm::nodes

@@ -29,6 +29,9 @@ using clock_type = std::chrono::steady_clock;
 constexpr int receive_batch_cap = 1024;
 // How often a backlog is retried: short, since a peer's queue drains at wire speed.
 constexpr long backlog_retry_ms = 2;
+// What a frame in a backlog costs besides its bytes (the string and the deque's slot), so that
+// a flood of empty frames is capped too.
+constexpr std::size_t backlog_overhead = 64;
 
 struct outgoing {
   std::size_t socket;
@@ -48,6 +51,7 @@ struct atomic_counters {
   std::atomic<std::uint64_t> unreachable{0};
   std::atomic<std::uint64_t> backlogged{0};
   std::atomic<std::uint64_t> backlog_now{0};
+  std::atomic<std::uint64_t> overflowed{0};
   std::atomic<std::uint64_t> handler_errors{0};
 };
 
@@ -59,7 +63,7 @@ void configure(zmq::socket_t& s, const socket_spec& spec) {
   s.set(zmq::sockopt::linger, 0);
   s.set(zmq::sockopt::sndhwm, spec.high_water_mark);
   s.set(zmq::sockopt::rcvhwm, spec.high_water_mark);
-  s.set(zmq::sockopt::maxmsgsize, gateway::hard_max_message_bytes);
+  s.set(zmq::sockopt::maxmsgsize, spec.max_message_bytes);
   // ZMTP heartbeats find a dead TCP connection that the kernel would keep for minutes.
   s.set(zmq::sockopt::heartbeat_ivl, 1000);
   s.set(zmq::sockopt::heartbeat_timeout, 5000);
@@ -111,8 +115,15 @@ struct gateway::impl final : gateway_io {
   std::deque<outgoing> outbox;  // guarded by outbox_mutex
   bool closed = false;          // guarded by outbox_mutex: post() after stop() drops
 
-  // The I/O thread's own: frames that would have blocked, per (socket, routing id), in order.
-  std::map<std::pair<std::size_t, std::string>, std::deque<std::string>> backlog;
+  // The I/O thread's own: frames that would have blocked, per (socket, routing id), in order,
+  // and the bytes they hold (each counted with backlog_overhead).
+  struct waiting_frames {
+    std::deque<std::string> frames;
+    std::size_t bytes = 0;
+  };
+  std::map<std::pair<std::size_t, std::string>, waiting_frames> backlog;
+  // Peers whose backlog overflowed, for the handler once the current frame or tick is done.
+  std::vector<std::pair<std::size_t, std::string>> overflowed_peers;
 
   atomic_counters counts;
   bool handler_error_logged = false;
@@ -207,28 +218,53 @@ struct gateway::impl final : gateway_io {
           bump(counts.unreachable);
           return false;
         case send_outcome::would_block:
-          waiting = backlog.emplace(std::move(key), std::deque<std::string>()).first;
+          waiting = backlog.emplace(std::move(key), waiting_frames()).first;
           break;
       }
     }
+    auto& queue = waiting->second;
+    if (queue.bytes + frame.size() + backlog_overhead > specs[socket].max_backlog_bytes) {
+      // The peer reads nothing of what it is sent: keeping more would grow this process
+      // without bound. Its backlog goes, and the handler forgets the peer.
+      const auto dropped = queue.frames.size() + 1;
+      bump(counts.overflowed, dropped);
+      counts.backlog_now.fetch_sub(queue.frames.size(), std::memory_order_relaxed);
+      overflowed_peers.push_back(waiting->first);
+      backlog.erase(waiting);
+      return false;
+    }
     // Behind a backlog even when it might go now: frames to one peer keep their order.
-    waiting->second.push_back(std::move(frame));
+    queue.bytes += frame.size() + backlog_overhead;
+    queue.frames.push_back(std::move(frame));
     bump(counts.backlogged);
     bump(counts.backlog_now);
     return true;
   }
 
+  // Tells the handler of the peers whose backlog overflowed; outside any send, so that it may
+  // forget them (and send) safely.
+  void report_overflows() {
+    while (!overflowed_peers.empty()) {
+      auto peers = std::move(overflowed_peers);
+      overflowed_peers.clear();
+      for (const auto& [socket, id] : peers) {
+        guarded([&] { handler.on_overflow(*this, socket, id); });
+      }
+    }
+  }
+
   void retry_backlog() {
     for (auto it = backlog.begin(); it != backlog.end();) {
-      auto& [key, frames] = *it;
-      while (!frames.empty()) {
-        const auto outcome = try_send(key.first, key.second, frames.front());
+      auto& [key, queue] = *it;
+      while (!queue.frames.empty()) {
+        const auto outcome = try_send(key.first, key.second, queue.frames.front());
         if (outcome == send_outcome::would_block) break;
         if (outcome == send_outcome::unreachable) bump(counts.unreachable);
-        frames.pop_front();
+        queue.bytes -= queue.frames.front().size() + backlog_overhead;
+        queue.frames.pop_front();
         counts.backlog_now.fetch_sub(1, std::memory_order_relaxed);
       }
-      it = frames.empty() ? backlog.erase(it) : std::next(it);
+      it = queue.frames.empty() ? backlog.erase(it) : std::next(it);
     }
   }
 
@@ -290,6 +326,7 @@ struct gateway::impl final : gateway_io {
       bump(counts.bytes_in, bytes);
       const std::string_view frame(static_cast<const char*>(first.data()), first.size());
       guarded([&] { handler.on_frame(*this, socket, routing_id, frame, parts); });
+      report_overflows();
     }
     return received;
   }
@@ -325,6 +362,7 @@ struct gateway::impl final : gateway_io {
     if (items.back().revents & ZMQ_POLLIN) drain_wake_fd();
     retry_backlog();
     send_outbox();
+    report_overflows();
     int received = 0;
     for (std::size_t i = 0; i < sockets.size(); ++i) {
       if (items[i].revents & ZMQ_POLLIN) received += receive_from(i);
@@ -332,6 +370,7 @@ struct gateway::impl final : gateway_io {
     const auto now = clock_type::now();
     if (received > 0 || now >= next_tick) {
       guarded([&] { handler.on_tick(*this, now); });
+      report_overflows();
       next_tick = now + tick;
     }
   }
@@ -401,8 +440,9 @@ std::string gateway::endpoint(std::size_t socket) const {
 gateway_counters gateway::counters() const {
   const auto& c = impl_->counts;
   auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  return {get(c.frames_in),   get(c.frames_out), get(c.bytes_in),    get(c.bytes_out),
-          get(c.unreachable), get(c.backlogged), get(c.backlog_now), get(c.handler_errors)};
+  return {get(c.frames_in),   get(c.frames_out),  get(c.bytes_in),
+          get(c.bytes_out),   get(c.unreachable), get(c.backlogged),
+          get(c.backlog_now), get(c.overflowed),  get(c.handler_errors)};
 }
 
 }  // namespace parallm::nodes

@@ -8,7 +8,9 @@
 // would block (the peer's queue is at its high-water mark) is kept and retried; a frame for a
 // peer that is gone (ZMQ_ROUTER_MANDATORY says so) is dropped and counted, never silently.
 // Credit (PROTOCOL.md) keeps every queue below its high-water mark, so in practice the backlog
-// stays empty.
+// stays empty; a peer that stops reading must not grow it without bound, though, so a peer's
+// backlog is capped (socket_spec::max_backlog_bytes): past the cap it is dropped, counted, and
+// the handler is told (gateway_handler::on_overflow), which forgets the peer.
 //
 // Socket options: linger 0; ROUTERs with ROUTER_MANDATORY and ROUTER_HANDOVER; DEALERs
 // reconnect by themselves with capped exponential backoff (100 ms up to 5 s); ZMTP heartbeats
@@ -25,6 +27,9 @@
 
 namespace parallm::nodes {
 
+// ZeroMQ's own cap on a message (ZMQ_MAXMSGSIZE) unless a socket_spec says otherwise.
+inline constexpr std::int64_t default_max_message_bytes = 64 << 20;
+
 struct socket_spec {
   enum class role {
     router_bind,     // a coordinator's socket for workers or for clients
@@ -38,6 +43,13 @@ struct socket_spec {
   // A DEALER's routing id at the ROUTER (ZMQ_ROUTING_ID); empty: one the ROUTER picks. A client
   // keeps its own across reconnections, so the coordinator knows it for the same client.
   std::string routing_id;
+  // Bytes kept for one peer whose queue is full, past which its backlog is dropped (a frame
+  // counts its size plus 64). Generous: a peer that reads, under credit, never comes near it.
+  std::size_t max_backlog_bytes = 64u << 20;
+  // ZMQ_MAXMSGSIZE: a message larger than this is refused by ZeroMQ itself, which drops the
+  // connection; it stays well above the wire's frame limit, so that an oversized frame still
+  // arrives to be counted as too_large.
+  std::int64_t max_message_bytes = default_max_message_bytes;
 };
 
 // What a handler may do from the I/O thread, while handling a frame or a tick.
@@ -62,6 +74,12 @@ class gateway_handler {
   // Called as the I/O thread starts, then at least once per tick interval and after every
   // batch of frames handled.
   virtual void on_tick(gateway_io& io, std::chrono::steady_clock::time_point now) = 0;
+  // A peer's backlog went past socket_spec::max_backlog_bytes and was dropped: the peer does
+  // not read what it is sent. Called after the frame or tick that overflowed it, never from
+  // inside gateway_io::send.
+  virtual void on_overflow(gateway_io& io, std::size_t socket, const std::string& routing_id) {
+    (void)io, (void)socket, (void)routing_id;
+  }
 };
 
 struct gateway_counters {
@@ -72,15 +90,12 @@ struct gateway_counters {
   std::uint64_t unreachable = 0;     // frames for a peer that was gone, dropped
   std::uint64_t backlogged = 0;      // frames that would have blocked and were kept for later
   std::uint64_t backlog_now = 0;     // frames waiting in the backlog right now
+  std::uint64_t overflowed = 0;      // frames dropped with a backlog that went past its cap
   std::uint64_t handler_errors = 0;  // exceptions out of the handler: a bug, caught and counted
 };
 
 class gateway {
  public:
-  // Frames larger than this are refused by ZeroMQ itself (the connection is dropped); smaller
-  // ones over the wire's own limits arrive and are counted by the handler.
-  static constexpr std::int64_t hard_max_message_bytes = 64 << 20;
-
   gateway(std::vector<socket_spec> sockets, gateway_handler& handler,
           std::chrono::milliseconds tick = std::chrono::milliseconds(100));
   ~gateway();  // stops the thread if it runs

@@ -68,7 +68,6 @@ verdict peer_table::on_frame(const std::string& routing_id, const decode_result&
   const auto c = command_of(m);
   if (!sends(side_, c)) return drop(drop_reason::wrong_side);
   if (c == command::worker_hello || c == command::client_hello) {
-    ++counters_.accepted;
     auto info = info_of(m, now);
     const auto known = peers_.find(routing_id);
     // Hellos said while the connection was down all arrive when it is back: a peer that has
@@ -76,8 +75,15 @@ verdict peer_table::on_frame(const std::string& routing_id, const decode_result&
     if (known != peers_.end() && !known->second.spoke && known->second.name == info.name &&
         known->second.host == info.host && known->second.capacity == info.capacity) {
       known->second.last_heard = now;
+      ++counters_.accepted;
       return {frame_action::repeat};
     }
+    // Peers past the most are refused before anything is kept of them.
+    if (known == peers_.end() && peers_.size() >= max_peers_) {
+      count_refusal(refuse_reason::too_many_peers);
+      return {frame_action::refuse, drop_reason::malformed, refuse_reason::too_many_peers};
+    }
+    ++counters_.accepted;
     // The welcome goes out at once, so the hello also starts the heartbeat interval.
     const auto [it, fresh] = peers_.insert_or_assign(routing_id, std::move(info));
     return {fresh ? frame_action::admit : frame_action::readmit};
@@ -117,6 +123,10 @@ std::vector<std::string> peer_table::due_heartbeats(clock::time_point now,
     }
   }
   return due;
+}
+
+bool peer_table::forget(const std::string& routing_id) {
+  return peers_.erase(routing_id) != 0;
 }
 
 const peer_info* peer_table::find(const std::string& routing_id) const {

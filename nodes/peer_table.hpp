@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nodes/coordinator_limits.hpp"
 #include "nodes/protocol.hpp"
 #include "nodes/wire_codec.hpp"
 
@@ -45,11 +46,13 @@ enum class frame_action {
             // down; answer welcome again, nothing else changes
   route,    // pass the message on
   drop,     // count it (done here) and maybe answer a refusal naming the reason
+  refuse,   // a hello past the table's most peers: counted (done here), answered with a refusal
 };
 
 struct verdict {
   frame_action action = frame_action::drop;
-  drop_reason reason = drop_reason::malformed;  // only meaningful for drop
+  drop_reason reason = drop_reason::malformed;            // only meaningful for drop
+  refuse_reason refused = refuse_reason::too_many_peers;  // only meaningful for refuse
   bool operator==(const verdict&) const = default;
 };
 
@@ -66,8 +69,11 @@ struct peer_info {
 struct peer_counters {
   std::uint64_t accepted = 0;  // admitted, readmitted or routed
   std::array<std::uint64_t, drop_reason_count> dropped{};
+  // Peers or frames refused for a limit (coordinator_limits), by reason.
+  std::array<std::uint64_t, refuse_reason_count> refused{};
 
   std::uint64_t dropped_for(drop_reason r) const { return dropped[static_cast<std::size_t>(r)]; }
+  std::uint64_t refused_for(refuse_reason r) const { return refused[static_cast<std::size_t>(r)]; }
   std::uint64_t frames() const;
 };
 
@@ -75,8 +81,10 @@ class peer_table {
  public:
   using clock = std::chrono::steady_clock;
 
-  // The kind of peer that connects to this table's socket.
-  explicit peer_table(peer_kind side) : side_(side) {}
+  // The kind of peer that connects to this table's socket, and how many may have said hello
+  // and not be gone at once: a hello from one more is refused (too_many_peers).
+  explicit peer_table(peer_kind side, std::size_t max_peers = 1u << 20)
+      : side_(side), max_peers_(max_peers) {}
 
   // Classifies one incoming frame and counts it. A hello admits the peer; a hello from a
   // known peer readmits it: the peer dropped its session (it took the coordinator for gone,
@@ -97,6 +105,12 @@ class peer_table {
   // at `now`, so the caller must send each a heartbeat.
   std::vector<std::string> due_heartbeats(clock::time_point now, clock::duration interval);
 
+  // Forgets a peer at once (its backlog overflowed: it reads nothing); its next frame other
+  // than a hello is dropped as not_hello. False when it was not known.
+  bool forget(const std::string& routing_id);
+  // Counts a refusal the caller made for a limit this table does not know (a client's batches).
+  void count_refusal(refuse_reason r) { ++counters_.refused[static_cast<std::size_t>(r)]; }
+
   const peer_info* find(const std::string& routing_id) const;
   const std::map<std::string, peer_info>& peers() const { return peers_; }
   const peer_counters& counters() const { return counters_; }
@@ -105,6 +119,7 @@ class peer_table {
   verdict drop(drop_reason r);
 
   peer_kind side_;
+  std::size_t max_peers_;
   std::map<std::string, peer_info> peers_;
   peer_counters counters_;
 };

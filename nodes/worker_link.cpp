@@ -1,5 +1,6 @@
 #include "nodes/worker_link.hpp"
 
+#include <cstdio>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -71,7 +72,14 @@ void worker_link::received(message m) {
     ++counters_.profiles;
     listener_.on_profiles(from_wire(std::move(*b)));
   }
-  // Refusals other than not_hello are counted by the link only: nothing here to redo.
+  // A refused hello (the coordinator has as many workers as it takes) is said again with the
+  // hello's backoff; the operator learns why once. Other refusals are counted by the link only.
+  const auto* r = std::get_if<refusal>(&m);
+  if (r && r->refused == command::worker_hello && hello_refusals_logged_.size() < 8 &&
+      hello_refusals_logged_.insert(r->reason).second) {
+    std::fprintf(stderr, "parallm worker %s: the coordinator refused us: %s\n",
+                 options_.name.c_str(), r->reason.c_str());
+  }
 }
 
 void worker_link::on_task_frame(task_frame& f) {

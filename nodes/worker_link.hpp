@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,8 @@ class worker_link final : public gateway_handler, private dealer_events {
   worker_link_counters counters_;  // the worker's own; the session's are link_'s
   profile_counts profile_counts_;
   bool ever_joined_ = false;
+  // Reasons a hello was refused (too many workers), each logged once; a few at most.
+  std::set<std::string> hello_refusals_logged_;
   std::vector<std::string> answers_;  // refused tasks' results, sent once the frame is handled
 };
 

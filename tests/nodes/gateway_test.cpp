@@ -51,6 +51,10 @@ class recorder final : public gateway_handler {
     if (reply) reply(io, r);
   }
   void on_tick(gateway_io&, std::chrono::steady_clock::time_point) override { ++ticks; }
+  void on_overflow(gateway_io&, std::size_t socket, const std::string& routing_id) override {
+    if (overflow) overflow(socket, routing_id);
+  }
+  std::function<void(std::size_t, const std::string&)> overflow;
 
   bool wait_for_count(std::size_t n) {
     std::unique_lock lock(mutex_);
@@ -422,6 +426,45 @@ BOOST_AUTO_TEST_CASE(the_backlog_of_a_peer_that_leaves_is_dropped_and_counted) {
   const auto c = router.counters();
   BOOST_TEST(c.unreachable > 0u);
   BOOST_TEST(c.frames_out + c.unreachable == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(the_backlog_of_a_peer_that_reads_nothing_is_capped_and_the_handler_told) {
+  temp_dir dir;
+  const auto ep = "ipc://" + (dir / "capped").string();
+  recorder at_router;
+  std::mutex mutex;
+  std::vector<std::string> overflowed;
+  at_router.overflow = [&](std::size_t, const std::string& id) {
+    std::lock_guard lock(mutex);
+    overflowed.push_back(id);
+  };
+  auto spec = router_on(ep, 1);
+  spec[0].max_backlog_bytes = 1u << 20;
+  gateway router(spec, at_router);
+  router.start();
+  zmq::context_t ctx(1);
+  lazy_peer slow(ctx, ep, at_router, 0);
+  lazy_peer fast(ctx, ep, at_router, 1);
+
+  // 12.5 MiB for a peer that reads nothing: far past the 1 MiB cap.
+  const std::string padding(64 * 1024, 'x');
+  for (int i = 0; i < 200; ++i) router.post(0, slow.routing_id, padding);
+  BOOST_TEST_REQUIRE(eventually([&] { return router.counters().overflowed > 0u; }));
+  BOOST_TEST(eventually([&] {
+    std::lock_guard lock(mutex);
+    return !overflowed.empty();
+  }));
+  {
+    std::lock_guard lock(mutex);
+    BOOST_TEST(overflowed.front() == slow.routing_id);
+  }
+  // Never more than the cap's worth waits: 1 MiB is 15 frames of 64 KiB and their overhead.
+  BOOST_TEST(router.counters().backlog_now <= 16u);
+  // Another peer is served all along.
+  router.post(0, fast.routing_id, "still here");
+  zmq::message_t m;
+  BOOST_TEST_REQUIRE(fast.socket.recv(m).has_value());
+  BOOST_TEST(m.to_string() == "still here");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

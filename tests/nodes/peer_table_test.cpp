@@ -186,6 +186,38 @@ BOOST_AUTO_TEST_CASE(heartbeats_go_to_peers_sent_nothing_for_an_interval) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(most_peers)
+
+BOOST_AUTO_TEST_CASE(a_hello_past_the_most_peers_is_refused_and_kept_nowhere) {
+  peer_table t(peer_kind::worker, 2);
+  t.on_frame("a", hello(), t0);
+  t.on_frame("b", hello(), t0);
+  const auto refused = t.on_frame("c", hello(), t0);
+  BOOST_TEST((refused.action == frame_action::refuse));
+  BOOST_TEST((refused.refused == refuse_reason::too_many_peers));
+  BOOST_TEST(t.find("c") == nullptr);
+  BOOST_TEST(t.counters().refused_for(refuse_reason::too_many_peers) == 1u);
+  BOOST_TEST(t.counters().accepted == 2u);
+  // Its other frames are not_hello, as a stranger's.
+  BOOST_TEST((t.on_frame("c", beat(), t0) == dropped(drop_reason::not_hello)));
+}
+
+BOOST_AUTO_TEST_CASE(peers_already_in_may_say_hello_again_and_a_place_frees_when_one_goes) {
+  peer_table t(peer_kind::worker, 2);
+  t.on_frame("a", hello(), t0);
+  t.on_frame("b", hello(), t0 + 2s);
+  t.on_frame("a", beat(), t0);
+  BOOST_TEST((t.on_frame("a", hello(), t0) == verdict{frame_action::readmit}));
+  BOOST_TEST((t.on_frame("c", hello(), t0).action == frame_action::refuse));
+  BOOST_TEST(t.expired(t0 + liveness + 1ns, liveness) == ids{"a"});
+  BOOST_TEST((t.on_frame("c", hello(), t0 + 4s) == verdict{frame_action::admit}));
+  BOOST_TEST(t.forget("b"));
+  BOOST_TEST(!t.forget("b"));
+  BOOST_TEST((t.on_frame("d", hello(), t0 + 4s) == verdict{frame_action::admit}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_CASE(counters_add_up_to_the_frames_seen) {
   peer_table t(peer_kind::worker);
   const std::vector<decode_result> frames{beat(),
