@@ -40,11 +40,17 @@ void cluster::start_coordinator() {
   const bool first = endpoints_.workers.empty();
   const auto workers = first ? std::string("tcp://127.0.0.1:*") : endpoints_.workers;
   const auto clients = first ? std::string("tcp://127.0.0.1:*") : endpoints_.clients;
-  coordinator_ = std::make_unique<child_process>(
-      parallm_args({"coordinator", "--workers-bind", workers, "--clients-bind", clients,
-                    "--heartbeat-ms", std::to_string(options_.heartbeat_ms), "--liveness",
-                    std::to_string(options_.liveness)}),
-      dir_.path());
+  std::vector<std::string> args{"coordinator",
+                                "--workers-bind",
+                                workers,
+                                "--clients-bind",
+                                clients,
+                                "--heartbeat-ms",
+                                std::to_string(options_.heartbeat_ms),
+                                "--liveness",
+                                std::to_string(options_.liveness)};
+  args.insert(args.end(), options_.coordinator_flags.begin(), options_.coordinator_flags.end());
+  coordinator_ = std::make_unique<child_process>(parallm_args(args), dir_.path());
   // "parallm coordinator: workers on EP, clients on EP (epoch HEX)"
   static const std::regex line(
       R"(parallm coordinator: workers on (\S+), clients on (\S+) \(epoch [0-9a-f]+\))");

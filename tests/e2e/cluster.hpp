@@ -44,6 +44,8 @@ struct cluster_options {
   // Short, so that a killed worker or coordinator is noticed within a second.
   int heartbeat_ms = 150;
   int liveness = 5;
+  // More flags for every coordinator started (e.g. its --max-* limits).
+  std::vector<std::string> coordinator_flags;
 };
 
 class cluster {
@@ -62,6 +64,8 @@ class cluster {
   // SIGTERM and the coordinator's exit status (it exits 0 on a signal).
   process_result stop_coordinator();
   const cluster_endpoints& endpoints() const { return endpoints_; }
+  // The running coordinator's process id (for /proc), -1 when none runs.
+  pid_t coordinator_pid() const { return coordinator_ ? coordinator_->pid() : -1; }
   // What the running (or last) coordinator has logged so far.
   std::string coordinator_log() const;
 

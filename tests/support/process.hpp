@@ -33,6 +33,7 @@ class child_process {
   child_process& operator=(const child_process&) = delete;
 
   void signal(int sig);
+  pid_t pid() const { return pid_; }
   // What the child wrote to stderr so far.
   std::string err_so_far() const;
   // Waits at most `limit`; kills the child (SIGKILL) when it is exceeded.
