@@ -1,5 +1,6 @@
 #include "batch/input_line.hpp"
 
+#include "batch/flat_json_object.hpp"
 #include "batch/json_line_text.hpp"
 
 namespace parallm::batch {
@@ -37,7 +38,11 @@ std::optional<input_item> parse_input_line(std::string_view text, std::uint64_t 
   // Built only on the error paths: the common path must stay cheap.
   const auto prefix = [line] { return "line " + std::to_string(line) + ": "; };
   try {
-    item.fields = nlohmann::json::parse(text);
+    if (auto flat = parse_flat_json_object(text)) {
+      item.fields = std::move(*flat);
+    } else {
+      item.fields = nlohmann::json::parse(text);
+    }
   } catch (const nlohmann::json::exception& e) {
     item.error = prefix() + "not a JSON object (" + without_exception_tag(e.what()) + ")";
     return item;

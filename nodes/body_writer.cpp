@@ -9,7 +9,7 @@
 namespace parallm::nodes {
 namespace {
 
-using packer = msgpack::packer<msgpack::sbuffer>;
+using packer = msgpack::packer<frame_buffer>;
 
 void write(packer& pk, bool v) {
   v ? pk.pack_true() : pk.pack_false();

@@ -4,10 +4,11 @@
 
 #include <msgpack.hpp>
 
+#include "nodes/frame_buffer.hpp"
 #include "nodes/wire_messages.hpp"
 
 namespace parallm::nodes {
 
-void write_body(msgpack::packer<msgpack::sbuffer>& pk, const message& m);
+void write_body(msgpack::packer<frame_buffer>& pk, const message& m);
 
 }  // namespace parallm::nodes

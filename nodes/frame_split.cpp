@@ -51,13 +51,20 @@ template <class Entry>
 struct cut {
   std::vector<std::vector<Entry>> lists;
   std::vector<Entry> oversized;
+  std::vector<std::size_t> list_bytes;
 };
 
 template <class Entry>
 cut<Entry> cut_entries(std::vector<Entry> entries, const wire_limits& limits) {
-  const auto plan = plan_split(
+  auto plan = plan_split(
       entries, [&limits](const Entry& e) { return cost_of(e, limits); }, budget_for(limits));
   cut<Entry> out;
+  out.list_bytes = std::move(plan.chunk_bytes);
+  // The common case, everything in one frame: the list goes on as it is, no entry moved.
+  if (plan.chunks.size() == 1 && plan.oversized.empty()) {
+    out.lists.push_back(std::move(entries));
+    return out;
+  }
   out.lists.reserve(plan.chunks.size());
   for (const auto& chunk : plan.chunks) {
     auto& list = out.lists.emplace_back();
@@ -73,7 +80,10 @@ template <class Frame, class Entry>
 encoded_split<Entry> encode_all(split_frames<Frame, Entry> s) {
   encoded_split<Entry> out;
   out.frames.reserve(s.frames.size());
-  for (auto& f : s.frames) out.frames.push_back(encode(message{std::move(f)}));
+  for (std::size_t i = 0; i < s.frames.size(); ++i) {
+    const auto hint = i < s.frame_bytes.size() ? s.frame_bytes[i] + frame_headroom_bytes : 0;
+    out.frames.push_back(encode(message{std::move(s.frames[i])}, hint));
+  }
   out.oversized = std::move(s.oversized);
   return out;
 }
@@ -134,6 +144,7 @@ split_plan plan_split(std::size_t count, const std::function<entry_cost(std::siz
     if (!chunk.empty() && (chunk.size() >= budget.max_items || bytes + c.bytes > budget.max_bytes ||
                            values + c.values > budget.max_values)) {
       plan.chunks.push_back(std::move(chunk));
+      plan.chunk_bytes.push_back(bytes);
       chunk.clear();
       bytes = 0;
       values = 0;
@@ -142,7 +153,10 @@ split_plan plan_split(std::size_t count, const std::function<entry_cost(std::siz
     bytes += c.bytes;
     values += c.values;
   }
-  if (!chunk.empty()) plan.chunks.push_back(std::move(chunk));
+  if (!chunk.empty()) {
+    plan.chunks.push_back(std::move(chunk));
+    plan.chunk_bytes.push_back(bytes);
+  }
   return plan;
 }
 
@@ -151,6 +165,7 @@ split_frames<task_frame, wire_task> split(task_frame f, const wire_limits& limit
   split_frames<task_frame, wire_task> out;
   for (auto& list : c.lists) out.frames.push_back(task_frame{std::move(list)});
   out.oversized = std::move(c.oversized);
+  out.frame_bytes = std::move(c.list_bytes);
   return out;
 }
 
@@ -159,6 +174,7 @@ split_frames<result_frame, wire_result> split(result_frame f, const wire_limits&
   split_frames<result_frame, wire_result> out;
   for (auto& list : c.lists) out.frames.push_back(result_frame{std::move(list)});
   out.oversized = std::move(c.oversized);
+  out.frame_bytes = std::move(c.list_bytes);
   return out;
 }
 
@@ -170,6 +186,7 @@ split_frames<item_frame, input_line> split(item_frame f, const wire_limits& limi
   out.frames.front().skipped = f.skipped;
   out.frames.back().end_of_input = f.end_of_input;
   out.oversized = std::move(c.oversized);
+  out.frame_bytes = std::move(c.list_bytes);
   return out;
 }
 
@@ -178,6 +195,7 @@ split_frames<line_frame, item_line> split(line_frame f, const wire_limits& limit
   split_frames<line_frame, item_line> out;
   for (auto& list : c.lists) out.frames.push_back(line_frame{f.batch, std::move(list)});
   out.oversized = std::move(c.oversized);
+  out.frame_bytes = std::move(c.list_bytes);
   return out;
 }
 

@@ -49,6 +49,7 @@ entry_cost cost_of(const item_line& l, const wire_limits& limits);
 struct split_plan {
   std::vector<std::vector<std::size_t>> chunks;
   std::vector<std::size_t> oversized;
+  std::vector<std::size_t> chunk_bytes;  // each chunk's encoded bytes at most, by entry_cost
 };
 
 split_plan plan_split(std::size_t count, const std::function<entry_cost(std::size_t)>& cost,
@@ -66,6 +67,7 @@ template <class Frame, class Entry>
 struct split_frames {
   std::vector<Frame> frames;
   std::vector<Entry> oversized;
+  std::vector<std::size_t> frame_bytes;  // each frame's list's encoded bytes at most
 };
 
 // An empty list gives no frames. For items, `skipped` goes on the first frame and

@@ -15,6 +15,15 @@
 namespace parallm::nodes {
 namespace {
 
+// [version, command, body]'s own bytes: the array header and two small numbers.
+constexpr std::size_t frame_head_bytes = 1 + 2 * 5;
+
+// Strings and binaries stay in the frame's bytes instead of being copied into the unpacked
+// tree: the tree lives only while read_frame copies what it keeps out of it.
+bool refer_to_frame(msgpack::type::object_type, std::size_t, void*) {
+  return true;
+}
+
 msgpack::unpack_limit unpack_limits(const wire_limits& limits) {
   const auto array = max_array_size(limits);
   const auto blob = limits.max_string_bytes;
@@ -48,21 +57,22 @@ std::string_view to_string(decode_error e) {
   return i < names.size() ? names[i] : "unknown";
 }
 
-std::string encode(const message& m) {
-  msgpack::sbuffer buffer;
-  msgpack::packer<msgpack::sbuffer> pk(buffer);
+std::string encode(const message& m, std::size_t size_hint) {
+  frame_buffer buffer;
+  buffer.bytes.reserve(size_hint + frame_head_bytes);
+  msgpack::packer<frame_buffer> pk(buffer);
   pk.pack_array(3);
   pk.pack_uint32(protocol_version);
   pk.pack_uint32(static_cast<std::uint32_t>(command_of(m)));
   write_body(pk, m);
-  return std::string(buffer.data(), buffer.size());
+  return std::move(buffer.bytes);
 }
 
 decode_result decode(std::string_view frame, const wire_limits& limits) {
   if (auto refused = scan_frame(frame, limits)) return *refused;
   try {
     std::size_t offset = 0;
-    const auto handle = msgpack::unpack(frame.data(), frame.size(), offset, nullptr, nullptr,
+    const auto handle = msgpack::unpack(frame.data(), frame.size(), offset, refer_to_frame, nullptr,
                                         unpack_limits(limits));
     return read_frame(handle.get());
   } catch (const msgpack::size_overflow&) {

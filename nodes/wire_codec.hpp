@@ -28,8 +28,9 @@ std::string_view to_string(decode_error e);
 using decode_result = value_or_error<message, decode_error>;
 
 // One frame. It is the sender's job to keep frames within the receiver's wire_limits (split
-// long lists over several frames); encode does not check them.
-std::string encode(const message& m);
+// long lists over several frames); encode does not check them. size_hint: the bytes the body
+// is expected to take (frame_split knows), reserved up front so packing does not regrow.
+std::string encode(const message& m, std::size_t size_hint = 0);
 
 decode_result decode(std::string_view frame, const wire_limits& limits = {});
 
