@@ -1,5 +1,8 @@
 #include "flow/text_template.hpp"
 
+#include <charconv>
+#include <cstdint>
+
 #include "config/template_syntax.hpp"
 
 namespace parallm::flow {
@@ -7,6 +10,13 @@ namespace {
 
 std::string dump(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+template <class Integer>
+void append_integer(std::string& out, Integer value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
 }
 
 }  // namespace
@@ -17,6 +27,14 @@ void append_rendered(const nlohmann::json& value, std::string& out) {
       out += value.get_ref<const std::string&>();
       return;
     case nlohmann::json::value_t::null:
+      return;
+    // Integers as dump() writes them, without its serializer: they are the common variables
+    // after strings, rendered once per call.
+    case nlohmann::json::value_t::number_unsigned:
+      append_integer(out, value.get<std::uint64_t>());
+      return;
+    case nlohmann::json::value_t::number_integer:
+      append_integer(out, value.get<std::int64_t>());
       return;
     case nlohmann::json::value_t::array: {
       bool first = true;

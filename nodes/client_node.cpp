@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
-#include <map>
 #include <optional>
 #include <set>
 
@@ -15,6 +14,7 @@
 #include "batch/progress_display.hpp"
 #include "batch/run_stats.hpp"
 #include "nodes/frame_split.hpp"
+#include "nodes/unacked_lines.hpp"
 #include "nodes/wire_codec.hpp"
 
 namespace parallm::nodes {
@@ -39,8 +39,8 @@ struct client_state {
   client_node_options options;
   std::optional<batch::run_stats> stats;
   std::optional<batch::progress_display> progress;
-  std::map<std::uint64_t, input_line> unacked;  // sent, no line yet: sent again after a restart
-  std::deque<input_line> to_send;               // read (or taken back), not sent
+  unacked_lines unacked;           // sent, no line yet: sent again after a restart
+  std::deque<input_line> to_send;  // read (or taken back), not sent
   std::uint64_t credit = 0;
   bool in_session = false;     // submitted to the coordinator that welcomed us last
   std::uint64_t sessions = 0;  // welcomes so far
@@ -106,7 +106,7 @@ void send_items(client_state& st, std::vector<input_line> items, bool end) {
   // A line too long for the coordinator to take is written here as failed, as `run` would
   // fail an item it cannot run.
   for (auto& line : split.oversized) {
-    st.unacked.erase(line.seq);
+    st.unacked.remove(line.seq);
     const auto text = "{\"id\":null,\"line\":" + std::to_string(line.line) +
                       ",\"status\":\"failed\",\"error\":\"line " + std::to_string(line.line) +
                       ": too long to send to the coordinator (" + std::to_string(line.text.size()) +
@@ -125,7 +125,7 @@ void pump(self_pointer self) {
     std::vector<input_line> out;
     while (st.credit > 0 && !st.to_send.empty()) {
       auto& line = st.to_send.front();
-      st.unacked.emplace(line.seq, line);
+      st.unacked.add(line);
       out.push_back(std::move(line));
       st.to_send.pop_front();
       --st.credit;
@@ -178,8 +178,7 @@ void start_session(self_pointer self) {
   st.end_sent = false;
   st.done_seen = false;
   std::deque<input_line> again;
-  for (auto& [seq, line] : st.unacked) again.push_back(std::move(line));
-  st.unacked.clear();
+  for (auto& line : st.unacked.take_all()) again.push_back(std::move(line));
   for (auto& line : st.to_send) again.push_back(std::move(line));
   st.to_send = std::move(again);
   post(st, st.options.job);
@@ -189,7 +188,7 @@ void take_lines(self_pointer self, line_frame& frame) {
   auto& st = self->state;
   for (auto& line : frame.lines) {
     // Exactly once: a line for an item already written (an old session's) is dropped.
-    if (st.unacked.erase(line.seq) == 0) continue;
+    if (!st.unacked.remove(line.seq)) continue;
     const auto status = status_of(line.status);
     st.options.writer->emit(line.seq, std::move(line.text),
                             {line.status, line.prompt_tokens, line.completion_tokens,

@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE text_template
 #include <boost/test/unit_test.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +57,13 @@ BOOST_AUTO_TEST_CASE(render_appends_to_existing_text) {
 BOOST_AUTO_TEST_CASE(scalars_render_as_json_text_and_null_as_nothing) {
   const json values = {{"n", 42}, {"f", 1.5}, {"t", true}, {"z", nullptr}};
   BOOST_TEST(render_ok("{{n}}|{{f}}|{{t}}|{{z}}|", values) == "42|1.5|true||");
+  // Integers of both of nlohmann's types, at their ends, as dump() writes them.
+  const json ends{{"min", std::numeric_limits<std::int64_t>::min()},
+                  {"max", std::numeric_limits<std::uint64_t>::max()},
+                  {"neg", -7},
+                  {"zero", 0u}};
+  BOOST_TEST(render_ok("{{min}} {{max}} {{neg}} {{zero}}", ends) ==
+             ends["min"].dump() + " " + ends["max"].dump() + " -7 0");
 }
 
 BOOST_AUTO_TEST_CASE(lists_render_one_element_per_paragraph) {
