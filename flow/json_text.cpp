@@ -1,6 +1,8 @@
 #include "flow/json_text.hpp"
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace parallm::flow {
 namespace {
@@ -9,6 +11,30 @@ constexpr std::string_view replacement = "\xEF\xBF\xBD";
 
 bool is_plain(unsigned char c) {
   return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+// Whether any of the eight bytes of w needs more than a copy: below 0x20, a quote, a
+// backslash, or not ASCII. Bit tricks on a whole word, since output lines are mostly plain
+// text and this runs over every byte of every one of them.
+bool word_needs_care(std::uint64_t w) {
+  constexpr std::uint64_t ones = 0x0101010101010101ull;
+  constexpr std::uint64_t highs = 0x8080808080808080ull;
+  const auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+  return ((below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\')) | w) & highs) !=
+         0;
+}
+
+// Where the plain run starting at pos ends: the first byte that needs care, or the end.
+std::size_t plain_run_end(std::string_view text, std::size_t pos) {
+  while (text.size() - pos >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + pos, 8);
+    if (word_needs_care(w)) break;
+    pos += 8;
+  }
+  while (pos < text.size() && is_plain(static_cast<unsigned char>(text[pos]))) ++pos;
+  return pos;
 }
 
 bool in_range(unsigned char c, unsigned char lo, unsigned char hi) {
@@ -81,8 +107,7 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   std::size_t pos = 0;
   while (pos < text.size()) {
-    std::size_t run = pos;
-    while (run < text.size() && is_plain(static_cast<unsigned char>(text[run]))) ++run;
+    const std::size_t run = plain_run_end(text, pos);
     out.append(text.data() + pos, run - pos);
     pos = run;
     if (pos == text.size()) break;

@@ -27,6 +27,19 @@ BOOST_AUTO_TEST_CASE(quotes_backslashes_and_controls_are_escaped) {
   BOOST_TEST(escaped("a\"b\\c\n\r\t\b\f\x01\x1f") == R"("a\"b\\c\n\r\t\b\f\u0001\u001f")");
 }
 
+// Long text is checked a word at a time: every byte that needs care is caught at every
+// offset within a word, and the bytes around it still pass through.
+BOOST_AUTO_TEST_CASE(a_special_byte_is_caught_anywhere_in_long_text) {
+  for (const std::string special : {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xff"}) {
+    for (std::size_t at = 0; at < 24; ++at) {
+      const std::string text = std::string(at, 'a') + special + std::string(19, ' ');
+      BOOST_TEST_INFO("special byte " << static_cast<int>(static_cast<unsigned char>(special[0]))
+                                      << " at " << at);
+      BOOST_TEST(escaped(text) == json(text).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(valid_utf8_passes_through) {
   const std::string text = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80";
   BOOST_TEST(escaped(text) == "\"" + text + "\"");
