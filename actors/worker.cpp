@@ -15,6 +15,7 @@
 #include "flow/call_profile.hpp"
 #include "providers/chat_api.hpp"
 #include "providers/endpoint.hpp"
+#include "providers/key_redaction.hpp"
 #include "providers/sim_batch.hpp"
 #include "providers/sim_provider.hpp"
 
@@ -117,12 +118,14 @@ void run_http(worker_state& st, const profile_list& profiles, const task& t) {
                                                                     profile.timeout, t.system)
                              : providers::build_chat_request(endpoint, call, key, profile.timeout);
   st.http->submit(
-      std::move(request), [profiles, sink = st.sink, index = t.profile, passthrough,
+      std::move(request), [profiles, sink = st.sink, index = t.profile, passthrough, key,
                            result = answer_to(t)](providers::http_response response) mutable {
         const auto& spec = (*profiles)[index].endpoint;
         const auto now = std::chrono::system_clock::now();
         result.outcome = passthrough ? providers::read_passthrough_response(spec, response, now)
                                      : providers::read_chat_response(spec, response, now);
+        // An upstream may quote the key back; nothing parallm writes may hold it.
+        providers::redact_key(result.outcome, key);
         result.latency_ms = std::chrono::duration<double, std::milli>(response.elapsed).count();
         result.rate = providers::read_rate_headers(response.rate_limit_headers, now);
         send_one(sink, std::move(result));
