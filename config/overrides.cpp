@@ -1,5 +1,8 @@
 #include "config/overrides.hpp"
 
+#include <cctype>
+#include <string_view>
+
 #include "config/provider_reader.hpp"
 
 namespace parallm::config {
@@ -73,6 +76,24 @@ void drop_other_kind_keys(YAML::Node& provider, const std::string& key, const YA
                   names + " (not used by kind: " + value.Scalar() + ")");
 }
 
+// A key named like a credential (provider.api_key, nodes.x.provider.token, ...): no field of a
+// job holds one, and a command line is readable by every user of the machine (ps), so such a
+// --set is refused without echoing its value, pointing to where keys belong.
+bool names_a_secret(const std::string& segment) {
+  std::string name;
+  for (const char c : segment) {
+    name += c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const std::string_view whole :
+       {"key", "apikey", "token", "secret", "password", "authorization", "bearer", "credentials"}) {
+    if (name == whole) return true;
+  }
+  for (const std::string_view tail : {"_key", "_token", "_secret", "_password"}) {
+    if (name.ends_with(tail)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides,
@@ -91,6 +112,13 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides
       out.push_back({k_set, 0, 0, key,
                      "empty segment in key '" + key +
                          "' (expected a dotted path such as nodes.poem.temperature)"});
+      continue;
+    }
+    if (names_a_secret(segments.back())) {
+      out.push_back({k_set, 0, 0, key,
+                     "refusing a secret on the command line, where every user of this machine "
+                     "can read it (ps): put the API key in an environment variable and name the "
+                     "variable with provider.api_key_env (or --api-key-env)"});
       continue;
     }
     YAML::Node value;

@@ -193,3 +193,25 @@ BOOST_AUTO_TEST_CASE(node_providers_change_kind_too) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_key_on_the_command_line_is_refused_without_echoing_it) {
+  const std::string secret = "sk-canary-4f3e2d1c0b";
+  for (const std::string key :
+       {"provider.api_key", "provider.API-KEY", "provider.apikey", "nodes.poem.provider.api_key",
+        "provider.token", "provider.secret_key", "provider.authorization"}) {
+    const auto result = parse(k_job, {key + "=" + secret});
+    BOOST_TEST_CONTEXT(key) {
+      const auto d = error_at(result, key);
+      BOOST_TEST(d.file == "--set");
+      BOOST_TEST(mentions(d, "refusing a secret on the command line"));
+      BOOST_TEST(mentions(d, "provider.api_key_env"));
+      BOOST_TEST(all_errors(result).find(secret) == std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(naming_the_key_variable_on_the_command_line_is_fine) {
+  const job j =
+      valid(k_job, {"provider.kind=openai", "provider.model=m", "provider.api_key_env=MY_KEY"});
+  BOOST_TEST(j.provider.api_key_env == "MY_KEY");
+}
