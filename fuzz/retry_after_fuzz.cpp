@@ -1,0 +1,10 @@
+// libFuzzer's entry for the retry_after target (fuzz_entries.hpp); scripts/fuzz.sh runs it.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz/fuzz_entries.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  parallm::fuzz::retry_after({reinterpret_cast<const char*>(data), size});
+  return 0;
+}
