@@ -41,7 +41,7 @@ build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=(wire_decode input_line job_load rate_headers retry_after)
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz \
   -DCMAKE_CXX_COMPILER=clang++-14 -DPARALLM_FUZZ=ON -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target "${targets[@]/%/_fuzz}"
 
