@@ -2,6 +2,7 @@
 
 #include "batch/flat_json_object.hpp"
 #include "batch/json_line_text.hpp"
+#include "batch/json_nesting.hpp"
 
 namespace parallm::batch {
 namespace {
@@ -37,6 +38,11 @@ std::optional<input_item> parse_input_line(std::string_view text, std::uint64_t 
   item.line = line;
   // Built only on the error paths: the common path must stay cheap.
   const auto prefix = [line] { return "line " + std::to_string(line) + ": "; };
+  if (nests_deeper_than(text, max_json_nesting)) {
+    item.error = prefix() + std::string(too_deep_reason);
+    item.fields = nlohmann::json::object();
+    return item;
+  }
   try {
     if (auto flat = parse_flat_json_object(text)) {
       item.fields = std::move(*flat);

@@ -1,6 +1,7 @@
 #include "batch/openai_batch.hpp"
 
 #include "batch/json_line_text.hpp"
+#include "batch/json_nesting.hpp"
 
 #include <array>
 
@@ -56,6 +57,10 @@ std::optional<batch_request> parse_batch_request(std::string_view text, std::uin
   batch_request request;
   request.line = line;
   std::string problem;
+  if (nests_deeper_than(text, max_json_nesting)) {
+    request.error = "line " + std::to_string(line) + ": " + std::string(too_deep_reason);
+    return request;
+  }
   try {
     const auto parsed = nlohmann::json::parse(text);
     problem = parsed.is_object() ? check_fields(parsed, request) : "expected a JSON object";

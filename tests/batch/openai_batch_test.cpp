@@ -221,3 +221,14 @@ BOOST_AUTO_TEST_CASE(a_custom_id_keeps_its_json_type) {
   BOOST_TEST(parsed.at("custom_id") == 9);
   BOOST_TEST(!parsed.contains("line"));
 }
+
+BOOST_AUTO_TEST_CASE(a_request_nesting_deeper_than_the_limit_fails_without_being_parsed) {
+  // Its body would be dumped whole into the HTTP request, recursively.
+  const std::string deep =
+      R"({"custom_id": "deep", "method": "POST", "url": "/v1/chat/completions", "body": {"x": )" +
+      std::string(100000, '[') + std::string(100000, ']') + "}}";
+  const auto request = parse_batch_request(deep, 9);
+  BOOST_TEST_REQUIRE(request.has_value());
+  BOOST_TEST(request->error == "line 9: nested more than 128 levels deep (arrays and objects)");
+  BOOST_TEST(request->custom_id.empty());
+}
