@@ -1,5 +1,6 @@
 #include "config/overrides.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <string_view>
 
@@ -9,6 +10,11 @@ namespace parallm::config {
 namespace {
 
 constexpr const char* k_set = "--set";
+
+// Each segment of a key is a YAML map made on the way: a coordinator parses the overrides a
+// client sends, and a key of 100000 segments made it allocate gigabytes. No field of a job
+// lies deeper than a node's params, a handful of levels down.
+constexpr std::size_t max_override_segments = 32;
 
 std::vector<std::string> split_path(const std::string& key) {
   std::vector<std::string> segments;
@@ -105,6 +111,13 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides
       continue;
     }
     const std::string key = entry.substr(0, equals);
+    if (static_cast<std::size_t>(std::count(key.begin(), key.end(), '.')) >=
+        max_override_segments) {
+      out.push_back({k_set, 0, 0, key.substr(0, 64),
+                     "a key of more than " + std::to_string(max_override_segments) +
+                         " segments is deeper than any job's field"});
+      continue;
+    }
     const auto segments = split_path(key);
     bool has_empty_segment = false;
     for (const auto& segment : segments) has_empty_segment |= segment.empty();

@@ -215,3 +215,16 @@ BOOST_AUTO_TEST_CASE(naming_the_key_variable_on_the_command_line_is_fine) {
       valid(k_job, {"provider.kind=openai", "provider.model=m", "provider.api_key_env=MY_KEY"});
   BOOST_TEST(j.provider.api_key_env == "MY_KEY");
 }
+
+BOOST_AUTO_TEST_CASE(a_key_deeper_than_any_field_is_refused_before_anything_is_made) {
+  std::string deep = "nodes.poem.params";
+  for (int i = 0; i < 29; ++i) deep += ".a";
+  BOOST_TEST(parse(k_job, {deep + "=1"}).errors.empty());  // 32 segments: a params value
+  std::string deeper = "nodes.poem.params";
+  for (int i = 0; i < 100000; ++i) deeper += ".a";
+  const auto result = parse(k_job, {deeper + "=1"});
+  BOOST_TEST_REQUIRE(result.errors.size() == 1u, all_errors(result));
+  BOOST_TEST(result.errors[0].file == "--set");
+  BOOST_TEST(result.errors[0].field == deeper.substr(0, 64));
+  BOOST_TEST(mentions(result.errors[0], "more than 32 segments"));
+}
