@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "batch/json_nesting.hpp"
 #include "providers/endpoint.hpp"
 #include "providers/failure_class.hpp"
 #include "providers/retry_after.hpp"
@@ -298,7 +299,11 @@ call_outcome read_passthrough_response(const config::provider_spec& provider,
                                        std::chrono::system_clock::time_point now) {
   auto outcome = read_chat_response(provider, response, now);
   if (outcome.kind == outcome_kind::retryable || response.curl_code != CURLE_OK) return outcome;
-  auto body = json::parse(response.body, nullptr, false);
+  // A body nesting deeper than any real answer is kept as text, like one that is not JSON:
+  // written whole into the output line it would be dumped recursively, past the stack.
+  auto body = batch::nests_deeper_than(response.body, batch::max_json_nesting)
+                  ? json(response.body)
+                  : json::parse(response.body, nullptr, false);
   if (body.is_discarded()) body = response.body;
   json envelope{
       {"status_code", response.status},

@@ -391,3 +391,12 @@ BOOST_AUTO_TEST_CASE(an_oversized_answer_is_a_final_failure_that_says_so) {
   const auto batch = read_passthrough_response(openai(), response, now);
   BOOST_TEST((batch.kind == outcome_kind::final));
 }
+
+BOOST_AUTO_TEST_CASE(a_passthrough_body_nesting_too_deep_is_written_as_text) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto outcome = read_passthrough_response(openai(), answer(200, deep), now);
+  BOOST_TEST((outcome.kind == outcome_kind::ok));
+  const auto envelope = nlohmann::json::parse(outcome.text);
+  BOOST_TEST(envelope.at("status_code") == 200);
+  BOOST_TEST(envelope.at("body") == deep);
+}
