@@ -1,6 +1,8 @@
 // Input lines as a user's file holds them, read both as parallm items and as OpenAI Batch
-// requests (the input's first line decides which; a hostile file can be either).
+// requests (the input's first line decides which; a hostile file can be either), and the
+// items' fast path for flat objects held to nlohmann's reading of the same bytes.
 
+#include "batch/flat_json_object.hpp"
 #include "batch/input_line.hpp"
 #include "batch/openai_batch.hpp"
 #include "fuzz/fuzz_entries.hpp"
@@ -8,6 +10,12 @@
 namespace parallm::fuzz {
 
 verdict input_line(std::string_view data) {
+  // The fast path for flat objects must read exactly what nlohmann reads, or step aside.
+  if (const auto flat = batch::parse_flat_json_object(data)) {
+    const auto full = nlohmann::json::parse(data, nullptr, false);
+    require(!full.is_discarded() && *flat == full && flat->dump() == full.dump(),
+            "the flat fast path reads what nlohmann reads");
+  }
   constexpr std::uint64_t line = 7;
   const auto item = batch::parse_input_line(data, line);
   const auto request = batch::parse_batch_request(data, line);
