@@ -3,9 +3,12 @@
 # -> coordinator -> WORKERS worker processes, and in the same run the project's asyncio no-op
 # baseline (bench/peers/asyncio_noop.py) on the same input. Prints one JSON line per rep.
 #
-# Each rep starts a fresh coordinator and workers (so their peak RSS is this batch's), waits
-# for every worker to join, then times `submit` from exec to exit (connect, hello and submit
-# included) and the baseline from exec to exit (interpreter start-up included). Peak RSS: the
+# Each rep starts a fresh coordinator and workers (so their peak RSS is this batch's) and waits
+# for every worker to join. Timed as the peer benchmark's contract times every system: each by
+# its own clock, from after process start-up to the last result written (submit's wall_s from
+# --stats, so connecting, hello and submitting count; the baseline's from its own timer, after
+# the interpreter's start-up). The ratio is of those; items_per_s_process and
+# asyncio_items_per_s_process time both from exec to exit, start-ups included. Peak RSS: the
 # client's and the baseline's from /usr/bin/time -v, the coordinator's and workers' VmHWM.
 # CPU: each process's user + system seconds over the batch, from /proc.
 #
@@ -56,7 +59,7 @@ for ((rep = 1; rep <= reps; rep++)); do
   start=$(date +%s.%N)
   /usr/bin/time -v -o "$work/time.txt" "$parallm" submit "$work/job.yaml" \
     --input "$work/in.jsonl" --output "$work/out.jsonl" --coordinator "$clients_ep" \
-    --no-progress 2>"$work/stderr.txt" || {
+    --no-progress --stats "$work/stats.json" 2>"$work/stderr.txt" || {
     cat "$work/stderr.txt" "$work/coord.log" >&2
     exit 1
   }
@@ -79,11 +82,16 @@ for ((rep = 1; rep <= reps; rep++)); do
   cpu=$(awk -F: '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$work/time.txt")
   python3 -c "
 import json
-n, wall, bwall = $n, $end - $start, $b1 - $b0
+n, process, bprocess = $n, $end - $start, $b1 - $b0
+wall = json.load(open('$work/stats.json'))['wall_s']
+bwall = json.loads(open('$work/bstderr.txt').read().strip().splitlines()[-1])['wall_s']
 print(json.dumps({'bench': 'cluster_throughput', 'n': n, 'workers': $workers,
   'worker_c': $worker_c, 'ok': $ok, 'wall_s': round(wall, 3), 'items_per_s': round(n / wall),
   'asyncio_ok': $base_ok, 'asyncio_wall_s': round(bwall, 3),
   'asyncio_items_per_s': round(n / bwall), 'ratio': round(bwall / wall, 2),
+  'process_s': round(process, 3), 'items_per_s_process': round(n / process),
+  'asyncio_process_s': round(bprocess, 3), 'asyncio_items_per_s_process': round(n / bprocess),
+  'ratio_process': round(bprocess / process, 2),
   'client_peak_rss_mb': round($rss_kb / 1024, 1),
   'coordinator_peak_rss_mb': round($coord_hwm / 1024, 1),
   'worker_peak_rss_mb': round($worker_hwm / 1024, 1),
