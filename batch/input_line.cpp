@@ -38,13 +38,15 @@ std::optional<input_item> parse_input_line(std::string_view text, std::uint64_t 
   item.line = line;
   // Built only on the error paths: the common path must stay cheap.
   const auto prefix = [line] { return "line " + std::to_string(line) + ": "; };
-  if (nests_deeper_than(text, max_json_nesting)) {
+  // A flat object nests one level: only what the fast path leaves needs the depth check.
+  auto flat = parse_flat_json_object(text);
+  if (!flat && nests_deeper_than(text, max_json_nesting)) {
     item.error = prefix() + std::string(too_deep_reason);
     item.fields = nlohmann::json::object();
     return item;
   }
   try {
-    if (auto flat = parse_flat_json_object(text)) {
+    if (flat) {
       item.fields = std::move(*flat);
     } else {
       item.fields = nlohmann::json::parse(text);
