@@ -29,7 +29,10 @@ int coordinator_command(const coordinator_args& args) {
                  args.log_level.c_str());
     return exit_bad_input;
   }
+  auto security = set_up_security(args.security, args.workers_bind, args.clients_bind);
+  if (!security) return exit_bad_input;
   signal_watch signals;
+  if (auto* guard = security->guard.get()) signals.on_hangup([guard] { guard->reload_soon(); });
   caf::actor_system_config cfg;
   configure_node_scheduler(cfg);
   caf::actor_system system{cfg};
@@ -55,7 +58,14 @@ int coordinator_command(const coordinator_args& args) {
     gateway->post(socket, std::move(id), std::move(frame));
   };
   nodes::coordinator_link* link_view = nullptr;
-  node_opts.snapshot = [&link_view] { return link_view->snapshot(); };
+  node_opts.snapshot = [&link_view, guard = security->guard.get()] {
+    auto snapshot = link_view->snapshot();
+    if (guard != nullptr) {
+      snapshot.workers_refused = guard->counters(nodes::peer_kind::worker);
+      snapshot.clients_refused = guard->counters(nodes::peer_kind::client);
+    }
+    return snapshot;
+  };
   auto node = nodes::spawn_coordinator_node(system, node_opts);
   nodes::node_events events{node};
   nodes::coordinator_link link{settings, events};
@@ -73,14 +83,16 @@ int coordinator_command(const coordinator_args& args) {
                                        10000,
                                        {},
                                        backlog_cap,
-                                       hard_cap},
+                                       hard_cap,
+                                       security->workers},
                                       {nodes::socket_spec::role::router_bind,
                                        args.clients_bind,
                                        10000,
                                        {},
                                        backlog_cap,
-                                       hard_cap}},
-      link);
+                                       hard_cap,
+                                       security->clients}},
+      link, std::chrono::milliseconds(100), security->guard.get());
   try {
     gateway->start();
   } catch (const std::exception& e) {

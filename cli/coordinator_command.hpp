@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "cli/coordinator_security.hpp"
 #include "nodes/coordinator_limits.hpp"
 
 namespace parallm::cli {
@@ -14,7 +15,8 @@ struct coordinator_args {
   int heartbeat_ms = 1000;
   int liveness = 5;  // heartbeats a peer may miss before it is taken for dead
   std::string log_level = "info";
-  nodes::coordinator_limits limits;  // --max-* flags
+  nodes::coordinator_limits limits;    // --max-* flags
+  coordinator_security_args security;  // CURVE and allow-lists, or --insecure
 };
 
 int coordinator_command(const coordinator_args& args);

@@ -8,6 +8,7 @@
 
 #include "cli/coordinator_command.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/keygen_command.hpp"
 #include "cli/run_command.hpp"
 #include "cli/status_command.hpp"
 #include "cli/submit_command.hpp"
@@ -17,7 +18,7 @@
 namespace {
 
 constexpr std::string_view commands[] = {"run",    "coordinator", "worker", "submit",
-                                         "status", "validate",    "help"};
+                                         "status", "validate",    "keygen", "help"};
 
 void add_shorthands(CLI::App& app, parallm::cli::setting_shorthands& shorthands) {
   app.add_option("-c,--concurrency", shorthands.concurrency,
@@ -67,12 +68,24 @@ void add_run(CLI::App& app, parallm::cli::run_args& args, bool& progress, bool& 
       ->capture_default_str();
 }
 
+// worker, submit and status: how they prove who they are to a coordinator with CURVE.
+void add_client_curve(CLI::App& app, parallm::cli::client_curve_args& args) {
+  auto* secret = app.add_option("--curve-secret", args.secret_file,
+                                "This peer's secret key file (parallm keygen; mode 0600); with "
+                                "--server-key, talk CURVE");
+  auto* server = app.add_option("--server-key", args.server_key_file,
+                                "The coordinator's public key file (its PREFIX.public)");
+  secret->needs(server);
+  server->needs(secret);
+}
+
 void add_submit(CLI::App& app, parallm::cli::submit_args& args, bool& progress, bool& no_progress,
                 std::string& format) {
   add_batch_options(app, args.run, progress, no_progress, format);
   app.add_option("--coordinator", args.coordinator,
                  "The coordinator's endpoint for clients, e.g. tcp://10.0.0.5:5556")
       ->required();
+  add_client_curve(app, args.curve);
 }
 
 // What a peer may send and how many peers and batches there may be; a breach is refused with
@@ -133,6 +146,28 @@ void add_coordinator(CLI::App& app, parallm::cli::coordinator_args& args) {
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
   add_coordinator_limits(app, args.limits);
+  auto& security = args.security;
+  app.add_option("--curve-secret", security.curve_secret,
+                 "Secret key file (parallm keygen; mode 0600): both ports talk CURVE and admit "
+                 "only the peers whose public keys are in the allow-lists");
+  app.add_option("--authorized-keys", security.authorized_keys,
+                 "Allow-list directory of public key files, for any side without its own; "
+                 "re-read when it changes and on SIGHUP");
+  app.add_option("--authorized-workers", security.authorized_workers,
+                 "Allow-list directory for workers");
+  app.add_option("--authorized-clients", security.authorized_clients,
+                 "Allow-list directory for clients (submit, status)");
+  app.add_flag("--insecure", security.insecure,
+               "Without --curve-secret, bind beyond loopback anyway: plain text, and anyone who "
+               "reaches the ports can join");
+}
+
+void add_keygen(CLI::App& app, parallm::cli::keygen_args& args) {
+  app.add_option("--out", args.prefix,
+                 "Writes PREFIX.secret (mode 0600, for this peer alone) and PREFIX.public (for "
+                 "the others' --server-key or allow-lists)")
+      ->required();
+  app.add_flag("--force", args.force, "Overwrite existing key files");
 }
 
 void add_status(CLI::App& app, parallm::cli::status_args& args) {
@@ -142,6 +177,7 @@ void add_status(CLI::App& app, parallm::cli::status_args& args) {
   app.add_option("--timeout-ms", args.timeout_ms, "How long to wait for the answer")
       ->check(CLI::Range(1, 3600000))
       ->capture_default_str();
+  add_client_curve(app, args.curve);
 }
 
 void add_validate(CLI::App& app, parallm::cli::validate_args& args) {
@@ -172,6 +208,7 @@ void add_worker(CLI::App& app, parallm::cli::worker_args& args) {
   app.add_option("--log-level", args.log_level, "error, warn, info or debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
       ->capture_default_str();
+  add_client_curve(app, args.curve);
 }
 
 // CLI11 reports a mistyped command as an unexpected argument, or not at all.
@@ -201,7 +238,7 @@ int help(CLI::App& app, const std::string& topic) {
   }
   std::fprintf(stderr,
                "parallm: unknown command '%s' (commands: run, coordinator, worker, submit, status, "
-               "validate, help)\n",
+               "validate, keygen, help)\n",
                topic.c_str());
   return parallm::cli::exit_bad_input;
 }
@@ -212,7 +249,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "parallm: runs batches of LLM calls in parallel, within the providers' limits: in this "
       "process (run), or on workers across hosts (coordinator, worker, submit, status).\n"
-      "Commands: run, coordinator, worker, submit, status, validate, help [COMMAND]."};
+      "Commands: run, coordinator, worker, submit, status, validate, keygen, help [COMMAND]."};
   app.name("parallm");
   app.set_version_flag("--version", "parallm " PARALLM_VERSION);
   app.require_subcommand(1);
@@ -250,6 +287,11 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "Check a job file (and an input file)");
   add_validate(*validate_cmd, validate);
 
+  parallm::cli::keygen_args keygen;
+  auto* keygen_cmd =
+      app.add_subcommand("keygen", "Make a CURVE key pair for a coordinator, a worker or a client");
+  add_keygen(*keygen_cmd, keygen);
+
   std::string help_topic;
   auto* help_cmd = app.add_subcommand("help", "Describe the commands, or one of them");
   help_cmd->add_option("command", help_topic, "The command to describe");
@@ -258,7 +300,7 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "parallm: unknown command '%s' (commands: run, coordinator, worker, submit, status, "
-        "validate, help)\n",
+        "validate, keygen, help)\n",
         argv[1]);
     return parallm::cli::exit_bad_input;
   }
@@ -283,5 +325,6 @@ int main(int argc, char** argv) {
   if (*coordinator_cmd) return parallm::cli::coordinator_command(coordinator);
   if (*status_cmd) return parallm::cli::status_command(status);
   if (*worker_cmd) return parallm::cli::worker_command(worker);
+  if (*keygen_cmd) return parallm::cli::keygen_command(keygen);
   return parallm::cli::validate_command(validate);
 }

@@ -21,6 +21,7 @@ sigset_t watched_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   sigaddset(&set, wake_signal);
   return set;
 }
@@ -50,12 +51,24 @@ void signal_watch::on_abort(std::function<void()> handler) {
   on_abort_ = std::move(handler);
 }
 
+void signal_watch::on_hangup(std::function<void()> handler) {
+  std::lock_guard lock(mutex_);
+  on_hangup_ = std::move(handler);
+}
+
 void signal_watch::watch() {
   const auto set = watched_signals();
   const timespec poll_interval{0, 100'000'000};
   while (!stop_) {
     const int sig = sigtimedwait(&set, nullptr, &poll_interval);
     if (sig < 0 || sig == wake_signal) continue;
+    if (sig == SIGHUP) {
+      std::lock_guard lock(mutex_);
+      if (on_hangup_) {
+        on_hangup_();
+        continue;
+      }
+    }
     if (count_.fetch_add(1) == 0) {
       [[maybe_unused]] auto n = write(STDERR_FILENO, first_note_.data(), first_note_.size());
       std::lock_guard lock(mutex_);

@@ -11,6 +11,7 @@
 #include "nodes/dealer_link.hpp"
 #include "nodes/frame_post.hpp"
 #include "nodes/gateway.hpp"
+#include "nodes/key_refusal_note.hpp"
 #include "nodes/wire_codec.hpp"
 
 namespace parallm::cli {
@@ -62,6 +63,26 @@ nlohmann::json to_json(const nodes::status_reply& reply) {
   return {{"workers", workers}, {"batches", batches}, {"counters", counters}};
 }
 
+std::uint64_t counter_value(const nodes::status_reply& reply, const std::string& name) {
+  for (const auto& c : reply.counters) {
+    if (c.name == name) return c.value;
+  }
+  return 0;
+}
+
+// Peers the CURVE handshake turned away: what an operator looks for when a worker does not
+// show up.
+void print_refusals(const nodes::status_reply& reply) {
+  std::printf("refused:");
+  for (const char* side : {"workers", "clients"}) {
+    const std::string prefix = std::string(side) + ".refused.";
+    std::printf(" %s %llu unknown key, %llu no CURVE%s", side,
+                static_cast<unsigned long long>(counter_value(reply, prefix + "unknown_key")),
+                static_cast<unsigned long long>(counter_value(reply, prefix + "no_curve")),
+                side[0] == 'w' ? ";" : "\n");
+  }
+}
+
 void print_table(const nodes::status_reply& reply) {
   std::printf("workers: %zu\n", reply.workers.size());
   if (!reply.workers.empty()) {
@@ -83,11 +104,15 @@ void print_table(const nodes::status_reply& reply) {
     std::printf("  %-18s %-30s %21s %12.1f\n", b.client_id.c_str(), b.job.c_str(), progress.c_str(),
                 b.rate);
   }
+  print_refusals(reply);
 }
 
 }  // namespace
 
 int status_command(const status_args& args) {
+  nodes::curve_settings curve;
+  if (!client_curve_settings("parallm status", args.curve, curve)) return exit_bad_input;
+  nodes::key_refusal_note refusal_note("parallm status", curve.public_key);
   std::shared_ptr<nodes::gateway> gateway;
   status_events events{[&gateway](std::size_t socket, std::string id, std::string frame) {
     gateway->post(socket, std::move(id), std::move(frame));
@@ -97,9 +122,10 @@ int status_command(const status_args& args) {
   settings.hello = nodes::encode(nodes::client_hello{new_client_id(), host_name()});
   nodes::dealer_link link{settings, events, {nodes::command::status_reply}};
   gateway = std::make_shared<nodes::gateway>(
-      std::vector<nodes::socket_spec>{
-          {nodes::socket_spec::role::dealer_connect, args.coordinator, 10000, {}}},
-      link, std::chrono::milliseconds(50));
+      std::vector<nodes::socket_spec>{{.kind = nodes::socket_spec::role::dealer_connect,
+                                       .endpoint = args.coordinator,
+                                       .curve = curve}},
+      link, std::chrono::milliseconds(50), &refusal_note);
   try {
     gateway->start();
   } catch (const std::exception& e) {

@@ -23,6 +23,7 @@
 #include "cli/signal_watch.hpp"
 #include "nodes/client_node.hpp"
 #include "nodes/gateway.hpp"
+#include "nodes/key_refusal_note.hpp"
 #include "nodes/wire_codec.hpp"
 
 namespace parallm::cli {
@@ -41,6 +42,8 @@ std::optional<std::string> read_job_text(const std::string& path) {
 
 int submit_command(const submit_args& args) {
   const auto& run = args.run;
+  nodes::curve_settings curve;
+  if (!client_curve_settings("parallm submit", args.curve, curve)) return exit_bad_input;
   // The job is checked here first: a mistake is reported before anything is sent.
   const auto job = load_run_job(run);
   if (!job) return exit_bad_input;
@@ -96,9 +99,13 @@ int submit_command(const submit_args& args) {
                           events,
                           {nodes::command::credit, nodes::command::item_lines,
                            nodes::command::batch_done, nodes::command::status_reply}};
-  nodes::socket_spec socket{nodes::socket_spec::role::dealer_connect, args.coordinator, 10000,
-                            client_id};
-  gateway = std::make_shared<nodes::gateway>(std::vector<nodes::socket_spec>{socket}, link);
+  nodes::socket_spec socket{.kind = nodes::socket_spec::role::dealer_connect,
+                            .endpoint = args.coordinator,
+                            .routing_id = client_id,
+                            .curve = curve};
+  nodes::key_refusal_note refusal_note("parallm submit", curve.public_key);
+  gateway = std::make_shared<nodes::gateway>(std::vector<nodes::socket_spec>{socket}, link,
+                                             std::chrono::milliseconds(100), &refusal_note);
   try {
     gateway->start();
   } catch (const std::exception& e) {

@@ -21,6 +21,7 @@
 #include "cli/signal_watch.hpp"
 #include "nodes/endpoint_map.hpp"
 #include "nodes/gateway.hpp"
+#include "nodes/key_refusal_note.hpp"
 #include "nodes/worker_link.hpp"
 #include "nodes/worker_node.hpp"
 
@@ -97,6 +98,8 @@ int worker_command(const worker_args& args) {
   const auto host = host_name();
   const auto name = args.name.empty() ? host + ":" + std::to_string(::getpid()) : args.name;
   const auto capacity = static_cast<std::uint32_t>(args.concurrency);
+  nodes::curve_settings curve;
+  if (!client_curve_settings("parallm worker", args.curve, curve)) return exit_bad_input;
 
   // Before any other thread starts, so that every thread leaves the signals to the watcher.
   signal_watch signals("\nparallm worker: stopping; the calls in flight are given up\n");
@@ -111,9 +114,12 @@ int worker_command(const worker_args& args) {
   link_options.capacity = capacity;
   link_options.hello_interval = std::chrono::milliseconds(args.heartbeat_ms);
   nodes::worker_link link(link_options, listener);
-  nodes::gateway gateway(
-      {{nodes::socket_spec::role::dealer_connect, args.connect, 10000, routing_id_for(name)}},
-      link);
+  nodes::key_refusal_note refusal_note("parallm worker " + name, curve.public_key);
+  nodes::gateway gateway({{.kind = nodes::socket_spec::role::dealer_connect,
+                           .endpoint = args.connect,
+                           .routing_id = routing_id_for(name),
+                           .curve = curve}},
+                         link, std::chrono::milliseconds(100), &refusal_note);
   auto counters = std::make_shared<nodes::worker_node_counters>();
 
   caf::actor_system_config cfg;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/curve_flags.hpp"
+
 namespace parallm::cli {
 
 struct worker_args {
@@ -15,6 +17,7 @@ struct worker_args {
   std::vector<std::string> endpoint_map;  // FROM=TO, applied to the profiles' base URLs
   int heartbeat_ms = 1000;                // how often to say hello until welcomed
   std::string log_level = "info";
+  client_curve_args curve;  // --curve-secret, --server-key
 };
 
 // Returns the process exit status (cli/exit_codes.hpp): 0 after a signal, 2 for bad usage.

@@ -15,6 +15,7 @@
 
 #include "nodes/client_ledger.hpp"
 #include "nodes/coordinator_limits.hpp"
+#include "nodes/curve_gate.hpp"
 #include "nodes/frame_post.hpp"
 #include "nodes/gateway.hpp"
 #include "nodes/log_level.hpp"
@@ -57,6 +58,10 @@ struct link_snapshot {
   std::map<std::string, std::chrono::steady_clock::time_point> workers_heard;
   peer_counters workers;
   peer_counters clients;
+  // Peers the CURVE handshake refused (coordinator_guard); zero without CURVE. The link does
+  // not see them: its owner fills them in.
+  refusal_counters workers_refused;
+  refusal_counters clients_refused;
 };
 
 class coordinator_link final : public gateway_handler {

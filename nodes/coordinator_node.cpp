@@ -328,6 +328,11 @@ status_reply status(node_state& st) {
             counters->refused[i]);
     }
   }
+  for (const auto& [side, refused] :
+       {std::pair{"workers", &seen.workers_refused}, std::pair{"clients", &seen.clients_refused}}) {
+    count(std::string(side) + ".refused.unknown_key", refused->unknown_key);
+    count(std::string(side) + ".refused.no_curve", refused->no_curve);
+  }
   count("results.stray", st.stray_results);
   return reply;
 }

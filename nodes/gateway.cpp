@@ -1,6 +1,8 @@
 #include "nodes/gateway.hpp"
 
+#include <arpa/inet.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -13,10 +15,13 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 #include <zmq.hpp>
+
+#include "nodes/curve_keys.hpp"
 
 namespace parallm::nodes {
 
@@ -32,6 +37,13 @@ constexpr long backlog_retry_ms = 2;
 // What a frame in a backlog costs besides its bytes (the string and the deque's slot), so that
 // a flood of empty frames is capped too.
 constexpr std::size_t backlog_overhead = 64;
+// Where libzmq asks a CURVE server's ZAP handler (RFC 27); one per context.
+constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
+// Monitor events handled per wakeup, like receive_batch_cap.
+constexpr int monitor_batch_cap = 256;
+// Connections whose peer address a monitor remembers (until they close); a flood past it only
+// makes the no-CURVE log name the endpoint instead of the peer.
+constexpr std::size_t max_tracked_connections = 65536;
 
 struct outgoing {
   std::size_t socket;
@@ -68,6 +80,17 @@ void configure(zmq::socket_t& s, const socket_spec& spec) {
   s.set(zmq::sockopt::heartbeat_ivl, 1000);
   s.set(zmq::sockopt::heartbeat_timeout, 5000);
   s.set(zmq::sockopt::heartbeat_ttl, 10000);
+  if (spec.curve.enabled()) {
+    const auto& c = spec.curve;
+    if (spec.kind == socket_spec::role::router_bind) {
+      s.set(zmq::sockopt::curve_server, true);
+      s.set(zmq::sockopt::zap_domain, c.zap_domain);
+    } else {
+      s.set(zmq::sockopt::curve_serverkey, c.server_key);
+      s.set(zmq::sockopt::curve_publickey, c.public_key);
+    }
+    s.set(zmq::sockopt::curve_secretkey, c.secret_key);
+  }
   if (spec.kind == socket_spec::role::router_bind) {
     // Mandatory: a frame for a gone peer is an error we count, not a silent drop. Handover: a
     // peer reconnecting under the same routing id takes it over from its dead connection.
@@ -80,12 +103,43 @@ void configure(zmq::socket_t& s, const socket_spec& spec) {
   }
 }
 
+// The peer's IP address of a connected TCP socket; empty when there is none to tell.
+std::string peer_address(int fd) {
+  sockaddr_storage address{};
+  socklen_t size = sizeof address;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* ip = nullptr;
+  if (address.ss_family == AF_INET) {
+    ip = &reinterpret_cast<const sockaddr_in*>(&address)->sin_addr;
+  } else if (address.ss_family == AF_INET6) {
+    ip = &reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr;
+  } else {
+    return {};
+  }
+  return ::inet_ntop(address.ss_family, ip, text, sizeof text) ? std::string(text) : std::string();
+}
+
+// A socket monitor (zmq_socket_monitor) and what it learned so far.
+struct monitor {
+  std::size_t socket;  // the gateway's socket it watches
+  zmq::socket_t pair;  // the PAIR end the gateway reads events from
+  // Open connections' peer addresses by file descriptor, from ACCEPTED until DISCONNECTED:
+  // libzmq 4.3 names only the ROUTER's own endpoint in a failed handshake's event, and
+  // follows that event at once with the connection's DISCONNECTED, which carries its fd.
+  std::map<int, std::string> peers;
+  bool mismatch_pending = false;
+  std::string mismatch_endpoint;
+};
+
 }  // namespace
 
 struct gateway::impl final : gateway_io {
-  impl(std::vector<socket_spec> s, gateway_handler& h, std::chrono::milliseconds t)
+  impl(std::vector<socket_spec> s, gateway_handler& h, std::chrono::milliseconds t,
+       gateway_guard* g)
       : specs(std::move(s)),
         handler(h),
+        guard(g),
         tick(t),
         wake_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
     if (wake_fd < 0) {
@@ -98,6 +152,7 @@ struct gateway::impl final : gateway_io {
 
   std::vector<socket_spec> specs;
   gateway_handler& handler;
+  gateway_guard* guard;
   std::chrono::milliseconds tick;
   // post() writes it, the I/O thread polls it: a wakeup that needs no ZeroMQ socket, so that
   // any thread may give one.
@@ -106,6 +161,8 @@ struct gateway::impl final : gateway_io {
   zmq::context_t context{1};
   std::vector<zmq::socket_t> sockets;
   std::vector<std::string> endpoints;
+  std::optional<zmq::socket_t> zap;  // only with a CURVE server among the sockets
+  std::vector<monitor> monitors;     // one per socket with CURVE
   std::thread thread;
   std::atomic<bool> stopping{false};
   bool started = false;
@@ -129,11 +186,46 @@ struct gateway::impl final : gateway_io {
   bool handler_error_logged = false;
   bool send_error_logged = false;
 
+  void open_zap_handler() {
+    const bool server = std::any_of(specs.begin(), specs.end(), [](const socket_spec& spec) {
+      return spec.curve.enabled() && spec.kind == socket_spec::role::router_bind;
+    });
+    if (!server) return;
+    // Without a handler libzmq would admit every CURVE peer, whatever its key.
+    if (guard == nullptr) throw std::logic_error("a CURVE server socket needs a gateway_guard");
+    zap.emplace(context, zmq::socket_type::router);
+    zap->set(zmq::sockopt::linger, 0);
+    if (zmq_bind(zap->handle(), zap_endpoint) != 0) {
+      throw std::runtime_error(std::string("cannot bind the ZAP handler: ") +
+                               zmq_strerror(zmq_errno()));
+    }
+  }
+
+  void open_monitor(std::size_t socket, zmq::socket_t& s) {
+    const auto& spec = specs[socket];
+    if (!spec.curve.enabled()) return;
+    const int events =
+        spec.kind == socket_spec::role::router_bind
+            ? ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+            : ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+    const auto address = "inproc://parallm.gateway.monitor." + std::to_string(socket);
+    if (zmq_socket_monitor(s.handle(), address.c_str(), events) != 0) {
+      throw std::runtime_error(std::string("cannot monitor ") + spec.endpoint + ": " +
+                               zmq_strerror(zmq_errno()));
+    }
+    zmq::socket_t pair(context, zmq::socket_type::pair);
+    pair.set(zmq::sockopt::linger, 0);
+    pair.connect(address);
+    monitors.push_back({socket, std::move(pair), {}, false, {}});
+  }
+
   void open_sockets() {
+    open_zap_handler();
     for (const auto& spec : specs) {
       const bool router = spec.kind == socket_spec::role::router_bind;
       zmq::socket_t s(context, router ? zmq::socket_type::router : zmq::socket_type::dealer);
       configure(s, spec);
+      open_monitor(sockets.size(), s);
       const int rc = router ? zmq_bind(s.handle(), spec.endpoint.c_str())
                             : zmq_connect(s.handle(), spec.endpoint.c_str());
       if (rc != 0) {
@@ -146,6 +238,8 @@ struct gateway::impl final : gateway_io {
   }
 
   void close_sockets() {
+    for (auto& m : monitors) m.pair.close();
+    if (zap) zap->close();
     for (auto& s : sockets) s.close();
     context.close();
   }
@@ -331,9 +425,105 @@ struct gateway::impl final : gateway_io {
     return received;
   }
 
+  // Receives one whole message (every part) without waiting; empty when there is none.
+  static std::vector<zmq::message_t> receive_parts(zmq::socket_t& s) {
+    std::vector<zmq::message_t> parts;
+    zmq::message_t part;
+    if (zmq_msg_recv(part.handle(), s.handle(), ZMQ_DONTWAIT) < 0) return parts;
+    bool more = part.more();
+    parts.push_back(std::move(part));
+    // ZeroMQ delivers a message whole, so its other parts are already here; a cap on them
+    // keeps a malformed one from growing this.
+    while (more && parts.size() < 16) {
+      zmq::message_t next;
+      if (zmq_msg_recv(next.handle(), s.handle(), ZMQ_DONTWAIT) < 0) break;
+      more = next.more();
+      parts.push_back(std::move(next));
+    }
+    return parts;
+  }
+
+  // ZAP requests (RFC 27) through the ROUTER: [peer, empty, version, request id, domain,
+  // address, routing id, mechanism, credentials...]; each answered at once.
+  void answer_zap() {
+    for (int handled = 0; handled < monitor_batch_cap; ++handled) {
+      auto request = receive_parts(*zap);
+      if (request.empty()) return;
+      if (request.size() < 8) continue;  // libzmq never sends one; nothing to answer
+      const auto text = [&](std::size_t i) { return request[i].to_string(); };
+      const auto mechanism = text(7);
+      const auto key = mechanism == "CURVE" && request.size() > 8 ? z85_of(text(8)) : std::string();
+      bool admit = false;
+      guarded([&] { admit = guard->authorize(text(4), text(5), mechanism, key); });
+      const std::string status = admit ? "200" : "400";
+      const std::string reason = admit ? "OK" : "not authorized";
+      const std::vector<std::string> reply{text(0), "", "1.0", text(3), status, reason, "", ""};
+      for (std::size_t i = 0; i < reply.size(); ++i) {
+        const int flags = (i + 1 < reply.size() ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT;
+        if (zmq_send(zap->handle(), reply[i].data(), reply[i].size(), flags) < 0) break;
+      }
+    }
+  }
+
+  // Monitor events: [event (u16) and value (u32), endpoint].
+  void read_monitor(monitor& m) {
+    for (int handled = 0; handled < monitor_batch_cap; ++handled) {
+      auto event = receive_parts(m.pair);
+      if (event.empty()) return;
+      if (event.size() < 2 || event[0].size() < 6) continue;
+      std::uint16_t kind = 0;
+      std::uint32_t value = 0;
+      std::memcpy(&kind, event[0].data(), sizeof kind);
+      std::memcpy(&value, static_cast<const char*>(event[0].data()) + sizeof kind, sizeof value);
+      on_monitor_event(m, kind, value, event[1].to_string());
+    }
+  }
+
+  void on_monitor_event(monitor& m, std::uint16_t kind, std::uint32_t value,
+                        const std::string& endpoint) {
+    const int fd = static_cast<int>(value);
+    switch (kind) {
+      case ZMQ_EVENT_ACCEPTED: {
+        if (m.peers.size() >= max_tracked_connections) m.peers.clear();
+        auto address = peer_address(fd);
+        if (!address.empty()) m.peers[fd] = std::move(address);
+        return;
+      }
+      case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        // Other protocol errors are garbage, not a plain-text peer; the link counts those.
+        if (value != ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) return;
+        m.mismatch_pending = true;
+        m.mismatch_endpoint = endpoint;
+        return;
+      case ZMQ_EVENT_DISCONNECTED: {
+        std::string address;
+        if (const auto it = m.peers.find(fd); it != m.peers.end()) {
+          address = std::move(it->second);
+          m.peers.erase(it);
+        }
+        if (!m.mismatch_pending) return;
+        m.mismatch_pending = false;
+        if (address.empty()) address = m.mismatch_endpoint;
+        guarded([&] {
+          guard->handshake_failed(m.socket, handshake_failure::plain_text_peer, address);
+        });
+        return;
+      }
+      case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        if (guard == nullptr) return;
+        guarded(
+            [&] { guard->handshake_failed(m.socket, handshake_failure::key_refused, endpoint); });
+        return;
+      default:
+        return;
+    }
+  }
+
   void run() {
     std::vector<zmq_pollitem_t> items;
     for (auto& s : sockets) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
+    for (auto& m : monitors) items.push_back({m.pair.handle(), 0, ZMQ_POLLIN, 0});
+    if (zap) items.push_back({zap->handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({nullptr, wake_fd, ZMQ_POLLIN, 0});
     // The first tick at once: a dealer's link says hello on it, and every client and worker
     // would otherwise wait a whole tick (100 ms) before it is even known.
@@ -367,18 +557,23 @@ struct gateway::impl final : gateway_io {
     for (std::size_t i = 0; i < sockets.size(); ++i) {
       if (items[i].revents & ZMQ_POLLIN) received += receive_from(i);
     }
+    for (std::size_t i = 0; i < monitors.size(); ++i) {
+      if (items[sockets.size() + i].revents & ZMQ_POLLIN) read_monitor(monitors[i]);
+    }
+    if (zap && (items[sockets.size() + monitors.size()].revents & ZMQ_POLLIN)) answer_zap();
     const auto now = clock_type::now();
     if (received > 0 || now >= next_tick) {
       guarded([&] { handler.on_tick(*this, now); });
       report_overflows();
+      if (guard != nullptr) guarded([&] { guard->on_tick(now); });
       next_tick = now + tick;
     }
   }
 };
 
 gateway::gateway(std::vector<socket_spec> sockets, gateway_handler& handler,
-                 std::chrono::milliseconds tick)
-    : impl_(std::make_unique<impl>(std::move(sockets), handler, tick)) {}
+                 std::chrono::milliseconds tick, gateway_guard* guard)
+    : impl_(std::make_unique<impl>(std::move(sockets), handler, tick, guard)) {}
 
 gateway::~gateway() {
   stop();

@@ -16,6 +16,13 @@
 // reconnect by themselves with capped exponential backoff (100 ms up to 5 s); ZMTP heartbeats
 // close dead TCP connections; ZMQ_MAXMSGSIZE is a hard cap well above the wire's frame limit,
 // so that an oversized frame still arrives to be counted as too_large.
+//
+// CURVE (PROTOCOL.md, "Security"): a socket with a secret key encrypts and authenticates its
+// connections. A ROUTER is then a CURVE server: the gateway serves ZAP itself, on its own I/O
+// thread (a ROUTER bound at inproc://zeromq.zap.01 in its context, before any other socket),
+// and asks a gateway_guard about each peer's key; a socket monitor shows it the peers that
+// spoke plain text to it. A DEALER is a CURVE client; its monitor shows a server refusing its
+// key.
 
 #include <chrono>
 #include <cstddef>
@@ -29,6 +36,14 @@ namespace parallm::nodes {
 
 // ZeroMQ's own cap on a message (ZMQ_MAXMSGSIZE) unless a socket_spec says otherwise.
 inline constexpr std::int64_t default_max_message_bytes = 64 << 20;
+
+struct curve_settings {
+  std::string secret_key;  // Z85; empty: plain text
+  std::string public_key;  // a client's own, Z85
+  std::string server_key;  // a client's: the server's public key, Z85
+  std::string zap_domain;  // a server's: which allow-list the guard checks its peers against
+  bool enabled() const { return !secret_key.empty(); }
+};
 
 struct socket_spec {
   enum class role {
@@ -50,6 +65,8 @@ struct socket_spec {
   // connection; it stays well above the wire's frame limit, so that an oversized frame still
   // arrives to be counted as too_large.
   std::int64_t max_message_bytes = default_max_message_bytes;
+
+  curve_settings curve{};  // CURVE server (router_bind) or client (dealer_connect) when enabled
 };
 
 // What a handler may do from the I/O thread, while handling a frame or a tick.
@@ -82,6 +99,27 @@ class gateway_handler {
   }
 };
 
+enum class handshake_failure {
+  plain_text_peer,  // on a CURVE server: a peer without CURVE (a mechanism mismatch)
+  key_refused,      // on a CURVE client: the server refused our key
+};
+
+// Who passes a CURVE handshake, asked on the I/O thread (so it must not block).
+class gateway_guard {
+ public:
+  virtual ~gateway_guard() = default;
+  // One ZAP request: a CURVE server socket's domain, the peer's IP address, its mechanism
+  // and its public key (Z85). True admits the peer.
+  virtual bool authorize(std::string_view domain, std::string_view address,
+                         std::string_view mechanism, const std::string& public_key) = 0;
+  // A handshake that failed, as the socket's monitor told it. `address` is the peer's IP when
+  // the gateway could learn it, else the endpoint libzmq names (for a ROUTER its own).
+  virtual void handshake_failed(std::size_t socket, handshake_failure what,
+                                const std::string& address) = 0;
+  // At every tick of the I/O thread.
+  virtual void on_tick(std::chrono::steady_clock::time_point now) = 0;
+};
+
 struct gateway_counters {
   std::uint64_t frames_in = 0;
   std::uint64_t frames_out = 0;
@@ -96,8 +134,11 @@ struct gateway_counters {
 
 class gateway {
  public:
+  // A guard is needed when a ROUTER has CURVE (start() throws std::logic_error without one)
+  // and lets a DEALER with CURVE say that its key was refused; it must outlive the gateway.
   gateway(std::vector<socket_spec> sockets, gateway_handler& handler,
-          std::chrono::milliseconds tick = std::chrono::milliseconds(100));
+          std::chrono::milliseconds tick = std::chrono::milliseconds(100),
+          gateway_guard* guard = nullptr);
   ~gateway();  // stops the thread if it runs
   gateway(const gateway&) = delete;
   gateway& operator=(const gateway&) = delete;
