@@ -3,6 +3,8 @@
 # Every process started here is recorded in cluster_pids and stopped by cluster_stop, by pid.
 
 cluster_pids=()
+# Extra coordinator flags, e.g. (--insecure) for a plain-text bind beyond loopback.
+cluster_coordinator_flags=()
 
 # cluster_start_coordinator LOG [PREFIX...] -- WORKERS_BIND CLIENTS_BIND
 # Sets coord_pid, workers_ep, clients_ep. PREFIX (e.g. `ip netns exec NS`) runs it elsewhere.
@@ -12,7 +14,8 @@ cluster_start_coordinator() {
   # Gone before the start: the child truncates it only when it runs, and the wait below must
   # not read the previous run's line.
   rm -f "$log"
-  "$@" "$parallm" coordinator --workers-bind "$wbind" --clients-bind "$cbind" 2>"$log" &
+  "$@" "$parallm" coordinator --workers-bind "$wbind" --clients-bind "$cbind" \
+    "${cluster_coordinator_flags[@]}" 2>"$log" &
   coord_pid=$!
   cluster_pids+=("$coord_pid")
   local i

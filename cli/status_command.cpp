@@ -124,6 +124,7 @@ int status_command(const status_args& args) {
   gateway = std::make_shared<nodes::gateway>(
       std::vector<nodes::socket_spec>{{.kind = nodes::socket_spec::role::dealer_connect,
                                        .endpoint = args.coordinator,
+                                       .routing_id = {},
                                        .curve = curve}},
       link, std::chrono::milliseconds(50), &refusal_note);
   try {

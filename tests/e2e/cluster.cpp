@@ -88,13 +88,21 @@ std::string cluster::coordinator_log() const {
   return coordinator_ ? coordinator_->err_so_far() : last_coordinator_log_;
 }
 
-void cluster::start_worker(const std::string& name, int capacity) {
+void cluster::start_worker(const std::string& name, int capacity,
+                           std::optional<std::vector<std::string>> args) {
   if (endpoints_.workers.empty()) throw std::logic_error("start the coordinator first");
-  workers_[name] = std::make_unique<child_process>(
-      parallm_args({"worker", "--connect", endpoints_.workers, "--name", name, "--concurrency",
-                    std::to_string(capacity), "--heartbeat-ms",
-                    std::to_string(options_.heartbeat_ms)}),
-      dir_.path());
+  std::vector<std::string> argv{"worker",
+                                "--connect",
+                                endpoints_.workers,
+                                "--name",
+                                name,
+                                "--concurrency",
+                                std::to_string(capacity),
+                                "--heartbeat-ms",
+                                std::to_string(options_.heartbeat_ms)};
+  const auto& extra = args ? *args : options_.worker_flags;
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  workers_[name] = std::make_unique<child_process>(parallm_args(argv), dir_.path());
 }
 
 void cluster::add_worker(const std::string& name, int capacity) {
@@ -142,6 +150,7 @@ std::string cluster::worker_log(const std::string& name) const {
 std::vector<std::string> cluster::submit_args(std::vector<std::string> args) const {
   args.insert(args.begin(), "submit");
   args.insert(args.end(), {"--coordinator", endpoints_.clients, "--no-progress"});
+  args.insert(args.end(), options_.client_flags.begin(), options_.client_flags.end());
   return parallm_args(args);
 }
 
@@ -151,9 +160,9 @@ process_result cluster::submit(std::vector<std::string> args,
 }
 
 nlohmann::json cluster::status() const {
-  const auto result =
-      run_process(parallm_args({"status", "--coordinator", endpoints_.clients, "--json"}),
-                  dir_.path(), std::nullopt, cluster_patience);
+  std::vector<std::string> args{"status", "--coordinator", endpoints_.clients, "--json"};
+  args.insert(args.end(), options_.client_flags.begin(), options_.client_flags.end());
+  const auto result = run_process(parallm_args(args), dir_.path(), std::nullopt, cluster_patience);
   if (result.exit_code != 0) {
     throw std::runtime_error("parallm status exited " + std::to_string(result.exit_code) + ": " +
                              result.err);

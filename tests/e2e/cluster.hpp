@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,11 @@ struct cluster_options {
   // Short, so that a killed worker or coordinator is noticed within a second.
   int heartbeat_ms = 150;
   int liveness = 5;
-  // More flags for every coordinator started (e.g. its --max-* limits).
+  // More flags for every coordinator started (e.g. its --max-* limits, its CURVE keys), and
+  // for every worker and client (submit, status), e.g. their CURVE keys.
   std::vector<std::string> coordinator_flags;
+  std::vector<std::string> worker_flags;
+  std::vector<std::string> client_flags;
 };
 
 class cluster {
@@ -72,8 +76,10 @@ class cluster {
   // Starts `parallm worker --name NAME -c CAPACITY` and waits until the coordinator logs that
   // NAME joined; throws (with both logs) when it does not in time.
   void add_worker(const std::string& name, int capacity = 8);
-  // Starts a worker without waiting for it.
-  void start_worker(const std::string& name, int capacity = 8);
+  // Starts a worker without waiting for it; `args`, when given, replace the options'
+  // worker_flags (a worker with other keys, or none).
+  void start_worker(const std::string& name, int capacity = 8,
+                    std::optional<std::vector<std::string>> args = std::nullopt);
   // True once the running coordinator has logged "worker NAME (HOST) WHAT", e.g. with WHAT
   // "joined" or "is gone".
   bool logged(const std::string& name, const std::string& what) const;
@@ -85,12 +91,12 @@ class cluster {
   void signal_worker(const std::string& name, int sig);
   std::string worker_log(const std::string& name) const;
 
-  // argv of `parallm submit ARGS... --coordinator CLIENTS --no-progress`.
+  // argv of `parallm submit ARGS... --coordinator CLIENTS --no-progress CLIENT_ARGS...`.
   std::vector<std::string> submit_args(std::vector<std::string> args) const;
   // `parallm submit ARGS...` to the end (bounded by `limit`).
   process_result submit(std::vector<std::string> args,
                         std::chrono::milliseconds limit = std::chrono::seconds(90)) const;
-  // `parallm status --json`, parsed; throws when it fails.
+  // `parallm status --json CLIENT_ARGS...`, parsed; throws when it fails.
   nlohmann::json status() const;
 
  private:

@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(three_workers_on_other_hosts_share_a_clients_batch,
 
     child_process coordinator(
         lan.exec("coord", {parallm_exe, "coordinator", "--workers-bind", at("5555"),
-                           "--clients-bind", at("5556"), "--heartbeat-ms", "200"}),
+                           "--clients-bind", at("5556"), "--heartbeat-ms", "200", "--insecure"}),
         dir.path());
     BOOST_TEST_REQUIRE(
         wait_for(coordinator, "clients on " + at("5556"), 1, std::chrono::seconds(30)),

@@ -100,16 +100,23 @@ zmq::socket_t dealer(zmq::context_t& context, const std::string& endpoint, const
   return s;
 }
 
+socket_spec spec(role kind, std::string endpoint, curve_settings curve) {
+  socket_spec s;
+  s.kind = kind;
+  s.endpoint = std::move(endpoint);
+  s.curve = std::move(curve);
+  return s;
+}
+
 struct curve_server {
   curve_keypair server = generate_curve_keypair();
   curve_keypair friend_keys = generate_curve_keypair();
   recorder handler;
   test_guard guard{{friend_keys.public_key}};
-  gateway gw{
-      {{role::router_bind, "tcp://127.0.0.1:*", 10000, {}, {server.secret_key, {}, {}, "workers"}}},
-      handler,
-      20ms,
-      &guard};
+  gateway gw{{spec(role::router_bind, "tcp://127.0.0.1:*", {server.secret_key, {}, {}, "workers"})},
+             handler,
+             20ms,
+             &guard};
   curve_server() { gw.start(); }
 };
 
@@ -118,9 +125,8 @@ struct curve_server {
 BOOST_AUTO_TEST_CASE(a_router_with_curve_needs_a_guard) {
   recorder handler;
   const auto server = generate_curve_keypair();
-  gateway gw(
-      {{role::router_bind, "tcp://127.0.0.1:*", 10000, {}, {server.secret_key, {}, {}, "w"}}},
-      handler);
+  gateway gw({spec(role::router_bind, "tcp://127.0.0.1:*", {server.secret_key, {}, {}, "w"})},
+             handler);
   BOOST_CHECK_THROW(gw.start(), std::logic_error);
 }
 
@@ -145,11 +151,8 @@ BOOST_AUTO_TEST_CASE(an_unlisted_key_gets_nothing_through_and_is_told_so) {
   recorder stranger_handler;
   test_guard stranger_guard{{}};
   gateway stranger(
-      {{role::dealer_connect,
-        s.gw.endpoint(0),
-        10000,
-        {},
-        {stranger_keys.secret_key, stranger_keys.public_key, s.server.public_key, {}}}},
+      {spec(role::dealer_connect, s.gw.endpoint(0),
+            {stranger_keys.secret_key, stranger_keys.public_key, s.server.public_key, {}})},
       stranger_handler, 20ms, &stranger_guard);
   stranger.start();
   stranger.post(0, {}, "let me in");
