@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -121,15 +122,23 @@ std::string peer_address(int fd) {
 }
 
 // A socket monitor (zmq_socket_monitor) and what it learned so far.
+//
+// On a CURVE server it tells plain-text peers from the rest. libzmq 4.3 reports a mechanism
+// mismatch (HANDSHAKE_FAILED_PROTOCOL) only when it saw the peer's whole greeting; a
+// plain-text libzmq peer often sees the mismatch first and hangs up with the rest of its
+// greeting unsent, and then libzmq reports no handshake event at all. So a connection counts
+// as a plain-text peer when it closes having delivered no frame, with no other explanation:
+// a refused key (HANDSHAKE_FAILED_AUTH) or another protocol error (a wrong server key,
+// garbage) explains one such close each.
 struct monitor {
   std::size_t socket;  // the gateway's socket it watches
   zmq::socket_t pair;  // the PAIR end the gateway reads events from
-  // Open connections' peer addresses by file descriptor, from ACCEPTED until DISCONNECTED:
-  // libzmq 4.3 names only the ROUTER's own endpoint in a failed handshake's event, and
-  // follows that event at once with the connection's DISCONNECTED, which carries its fd.
+  // Open connections by file descriptor, from ACCEPTED until DISCONNECTED, with the peer's IP
+  // when it could still be read (libzmq names only the ROUTER's own endpoint in its events).
   std::map<int, std::string> peers;
-  bool mismatch_pending = false;
-  std::string mismatch_endpoint;
+  std::set<int> spoke;  // connections that delivered a frame (ZMQ_SRCFD)
+  int mismatches = 0;   // mechanism mismatches not yet matched to their close
+  int explained = 0;    // other handshake failures not yet matched to their close
 };
 
 }  // namespace
@@ -163,6 +172,7 @@ struct gateway::impl final : gateway_io {
   std::vector<std::string> endpoints;
   std::optional<zmq::socket_t> zap;  // only with a CURVE server among the sockets
   std::vector<monitor> monitors;     // one per socket with CURVE
+  std::vector<monitor*> monitor_of;  // per socket: its monitor on a CURVE server, or null
   std::thread thread;
   std::atomic<bool> stopping{false};
   bool started = false;
@@ -216,11 +226,13 @@ struct gateway::impl final : gateway_io {
     zmq::socket_t pair(context, zmq::socket_type::pair);
     pair.set(zmq::sockopt::linger, 0);
     pair.connect(address);
-    monitors.push_back({socket, std::move(pair), {}, false, {}});
+    monitors.push_back({socket, std::move(pair), {}, {}, 0, 0});
   }
 
   void open_sockets() {
     open_zap_handler();
+    // Reserved up front: monitor_of points into it.
+    monitors.reserve(specs.size());
     for (const auto& spec : specs) {
       const bool router = spec.kind == socket_spec::role::router_bind;
       zmq::socket_t s(context, router ? zmq::socket_type::router : zmq::socket_type::dealer);
@@ -234,6 +246,10 @@ struct gateway::impl final : gateway_io {
       }
       endpoints.push_back(s.get(zmq::sockopt::last_endpoint));
       sockets.push_back(std::move(s));
+    }
+    monitor_of.assign(sockets.size(), nullptr);
+    for (auto& m : monitors) {
+      if (is_router(m.socket)) monitor_of[m.socket] = &m;
     }
   }
 
@@ -416,6 +432,10 @@ struct gateway::impl final : gateway_io {
         bytes += part.size();
       }
       ++received;
+      if (monitor_of[socket] != nullptr) {
+        const int fd = zmq_msg_get(first.handle(), ZMQ_SRCFD);
+        if (fd >= 0) monitor_of[socket]->spoke.insert(fd);
+      }
       bump(counts.frames_in);
       bump(counts.bytes_in, bytes);
       const std::string_view frame(static_cast<const char*>(first.data()), first.size());
@@ -482,41 +502,49 @@ struct gateway::impl final : gateway_io {
   void on_monitor_event(monitor& m, std::uint16_t kind, std::uint32_t value,
                         const std::string& endpoint) {
     const int fd = static_cast<int>(value);
+    const bool server = is_router(m.socket);
     switch (kind) {
-      case ZMQ_EVENT_ACCEPTED: {
+      case ZMQ_EVENT_ACCEPTED:
         if (m.peers.size() >= max_tracked_connections) m.peers.clear();
-        auto address = peer_address(fd);
-        if (!address.empty()) m.peers[fd] = std::move(address);
+        m.peers[fd] = peer_address(fd);
         return;
-      }
       case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-        // Other protocol errors are garbage, not a plain-text peer; the link counts those.
-        if (value != ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) return;
-        m.mismatch_pending = true;
-        m.mismatch_endpoint = endpoint;
+        ++(value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH ? m.mismatches : m.explained);
         return;
-      case ZMQ_EVENT_DISCONNECTED: {
-        std::string address;
-        if (const auto it = m.peers.find(fd); it != m.peers.end()) {
-          address = std::move(it->second);
-          m.peers.erase(it);
-        }
-        if (!m.mismatch_pending) return;
-        m.mismatch_pending = false;
-        if (address.empty()) address = m.mismatch_endpoint;
-        guarded([&] {
-          guard->handshake_failed(m.socket, handshake_failure::plain_text_peer, address);
-        });
-        return;
-      }
       case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-        if (guard == nullptr) return;
-        guarded(
-            [&] { guard->handshake_failed(m.socket, handshake_failure::key_refused, endpoint); });
+        if (server) {
+          ++m.explained;  // the guard refused the key, and said so itself
+        } else if (guard != nullptr) {
+          guarded(
+              [&] { guard->handshake_failed(m.socket, handshake_failure::key_refused, endpoint); });
+        }
+        return;
+      case ZMQ_EVENT_DISCONNECTED:
+        on_disconnected(m, fd, endpoint);
         return;
       default:
         return;
     }
+  }
+
+  void on_disconnected(monitor& m, int fd, const std::string& endpoint) {
+    const bool spoke = m.spoke.erase(fd) > 0;
+    const auto peer = m.peers.find(fd);
+    const bool accepted = peer != m.peers.end();
+    std::string address = accepted ? std::move(peer->second) : std::string();
+    if (accepted) m.peers.erase(peer);
+    if (spoke) return;
+    if (m.mismatches > 0) {
+      --m.mismatches;
+    } else if (m.explained > 0) {
+      --m.explained;
+      return;
+    } else if (!accepted) {
+      return;
+    }
+    if (address.empty()) address = endpoint;
+    guarded(
+        [&] { guard->handshake_failed(m.socket, handshake_failure::plain_text_peer, address); });
   }
 
   void run() {

@@ -156,8 +156,9 @@ BOOST_AUTO_TEST_CASE(an_unlisted_key_gets_nothing_through_and_is_told_so) {
       stranger_handler, 20ms, &stranger_guard);
   stranger.start();
   stranger.post(0, {}, "let me in");
-  BOOST_TEST(eventually([&] { return !stranger_guard.failures().empty(); }));
+  BOOST_REQUIRE(eventually([&] { return !stranger_guard.failures().empty(); }));
   BOOST_TEST(stranger_guard.failures().front().rfind("0 refused ", 0) == 0);
+  BOOST_REQUIRE(!s.guard.asked().empty());
   BOOST_TEST(s.guard.asked().front() == "workers 127.0.0.1 CURVE " + stranger_keys.public_key);
   // A listed peer after it still gets through, and the stranger's frame never did.
   zmq::context_t context;
@@ -167,13 +168,16 @@ BOOST_AUTO_TEST_CASE(an_unlisted_key_gets_nothing_through_and_is_told_so) {
   BOOST_TEST(s.handler.frames() == std::vector<std::string>{"friend"});
 }
 
-BOOST_AUTO_TEST_CASE(a_plain_text_peer_is_reported_with_its_address) {
+BOOST_AUTO_TEST_CASE(a_plain_text_peer_is_reported_and_gets_nothing_through) {
   curve_server s;
   zmq::context_t context;
   auto peer = dealer(context, s.gw.endpoint(0), nullptr, {});
   peer.send(zmq::buffer(std::string("plain")), zmq::send_flags::none);
-  BOOST_TEST(eventually([&] { return !s.guard.failures().empty(); }));
-  BOOST_TEST(s.guard.failures().front() == "0 plain 127.0.0.1");
+  BOOST_REQUIRE(eventually([&] { return !s.guard.failures().empty(); }));
+  // The peer's IP, or when the connection was gone before the gateway could ask the kernel,
+  // the ROUTER's endpoint, the only address libzmq's event names.
+  const auto failure = s.guard.failures().front();
+  BOOST_TEST((failure == "0 plain 127.0.0.1" || failure == "0 plain " + s.gw.endpoint(0)), failure);
   BOOST_TEST(s.guard.asked().empty());  // never got as far as ZAP
   BOOST_TEST(s.handler.frames().empty());
 }
