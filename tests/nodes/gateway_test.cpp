@@ -81,10 +81,10 @@ bool eventually(const std::function<bool()>& condition) {
 }
 
 std::vector<socket_spec> router_on(std::string endpoint, int high_water_mark = 10000) {
-  return {{role::router_bind, std::move(endpoint), high_water_mark, {}, {}}};
+  return {{role::router_bind, std::move(endpoint), high_water_mark, {}}};
 }
 std::vector<socket_spec> dealer_to(std::string endpoint) {
-  return {{role::dealer_connect, std::move(endpoint), 10000, {}, {}}};
+  return {{role::dealer_connect, std::move(endpoint), 10000, {}}};
 }
 
 // Bound and released again, so that a later bind to it finds it free.
