@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(a_secret_key_file_others_may_read_is_refused_by_name_not_by
 BOOST_AUTO_TEST_CASE(a_secret_key_file_without_one_key_is_refused) {
   temp_dir dir;
   for (const std::string& text : {std::string(""), known_secret + known_secret,
-                                 known_secret.substr(3), "hello\n" + known_secret}) {
+                                  known_secret.substr(3), "hello\n" + known_secret}) {
     const auto path = write_with_mode(dir, "c.secret", text, 0600);
     const auto pair = read_secret_key_file(path);
     BOOST_REQUIRE(!pair.has_value());
