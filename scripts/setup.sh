@@ -14,6 +14,8 @@ packages=(
   ca-certificates openssl
   # The cluster test puts coordinator, workers and client in network namespaces (`ip netns`).
   iproute2
+  # The security test captures loopback traffic to show no prompt crosses it in clear.
+  tcpdump
   nginx libnginx-mod-http-echo curl time python3 python3-aiohttp wrk
 )
 
