@@ -42,6 +42,11 @@ constexpr std::size_t backlog_overhead = 64;
 constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
 // Monitor events handled per wakeup, like receive_batch_cap.
 constexpr int monitor_batch_cap = 256;
+// A DEALER whose key a server refused is dialed again after this, doubling up to the max: libzmq
+// ends such a connection for good (a protocol error is never retried), yet the key may be
+// admitted later, and a refused peer cannot tell refusal from a coordinator not there yet.
+constexpr std::chrono::milliseconds redial_first{500};
+constexpr std::chrono::milliseconds redial_max{5000};
 // Connections whose peer address a monitor remembers (until they close); a flood past it only
 // makes the no-CURVE log name the endpoint instead of the peer.
 constexpr std::size_t max_tracked_connections = 65536;
@@ -139,6 +144,9 @@ struct monitor {
   std::set<int> spoke;  // connections that delivered a frame (ZMQ_SRCFD)
   int mismatches = 0;   // mechanism mismatches not yet matched to their close
   int explained = 0;    // other handshake failures not yet matched to their close
+  // A DEALER's: when to connect again after its key was refused, and the wait after that.
+  std::optional<clock_type::time_point> redial_at;
+  std::chrono::milliseconds redial_delay = redial_first;
 };
 
 }  // namespace
@@ -226,7 +234,7 @@ struct gateway::impl final : gateway_io {
     zmq::socket_t pair(context, zmq::socket_type::pair);
     pair.set(zmq::sockopt::linger, 0);
     pair.connect(address);
-    monitors.push_back({socket, std::move(pair), {}, {}, 0, 0});
+    monitors.push_back({socket, std::move(pair), {}, {}, 0, 0, std::nullopt, redial_first});
   }
 
   void open_sockets() {
@@ -514,7 +522,13 @@ struct gateway::impl final : gateway_io {
       case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
         if (server) {
           ++m.explained;  // the guard refused the key, and said so itself
-        } else if (guard != nullptr) {
+          return;
+        }
+        if (!m.redial_at) {
+          m.redial_at = clock_type::now() + m.redial_delay;
+          m.redial_delay = std::min(m.redial_delay * 2, redial_max);
+        }
+        if (guard != nullptr) {
           guarded(
               [&] { guard->handshake_failed(m.socket, handshake_failure::key_refused, endpoint); });
         }
@@ -545,6 +559,25 @@ struct gateway::impl final : gateway_io {
     if (address.empty()) address = endpoint;
     guarded(
         [&] { guard->handshake_failed(m.socket, handshake_failure::plain_text_peer, address); });
+  }
+
+  // Connects again each DEALER whose key was refused and whose wait is over (looked at every
+  // pass, so within a tick of it). The disconnect drops what libzmq still remembers of the dead
+  // connection (nothing, if it already forgot), so that the endpoint is connected once.
+  void redial_refused(clock_type::time_point now) {
+    for (auto& m : monitors) {
+      if (!m.redial_at || now < *m.redial_at) continue;
+      m.redial_at.reset();
+      const auto& endpoint = specs[m.socket].endpoint;
+      void* s = sockets[m.socket].handle();
+      zmq_disconnect(s, endpoint.c_str());
+      // The endpoint was connected once, so this fails only if libzmq runs out of something;
+      // at most once per redial_max.
+      if (zmq_connect(s, endpoint.c_str()) != 0) {
+        std::cerr << "parallm gateway: cannot connect again to " << endpoint << ": "
+                  << zmq_strerror(zmq_errno()) << "\n";
+      }
+    }
   }
 
   void run() {
@@ -590,6 +623,7 @@ struct gateway::impl final : gateway_io {
     }
     if (zap && (items[sockets.size() + monitors.size()].revents & ZMQ_POLLIN)) answer_zap();
     const auto now = clock_type::now();
+    redial_refused(now);
     if (received > 0 || now >= next_tick) {
       guarded([&] { handler.on_tick(*this, now); });
       report_overflows();
