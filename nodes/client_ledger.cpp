@@ -66,6 +66,22 @@ items_verdict client_ledger::items_arrived(const std::string& client, std::uint6
   return items_verdict::take;
 }
 
+bool client_ledger::status_asked(const std::string& client) {
+  std::lock_guard lock(mutex_);
+  auto& c = clients_[client];
+  if (c.status_waiting) return false;
+  c.status_waiting = true;
+  return true;
+}
+
+void client_ledger::status_answered(const std::string& client) {
+  std::lock_guard lock(mutex_);
+  const auto it = clients_.find(client);
+  if (it == clients_.end()) return;
+  it->second.status_waiting = false;
+  tidy(it);
+}
+
 std::size_t client_ledger::batches(const std::string& client) const {
   std::lock_guard lock(mutex_);
   const auto it = clients_.find(client);
@@ -73,7 +89,8 @@ std::size_t client_ledger::batches(const std::string& client) const {
 }
 
 void client_ledger::tidy(std::map<std::string, client_count>::iterator it) {
-  if (it != clients_.end() && it->second.batches.empty() && it->second.submits_waiting == 0) {
+  if (it != clients_.end() && it->second.batches.empty() && it->second.submits_waiting == 0 &&
+      !it->second.status_waiting) {
     clients_.erase(it);
   }
 }

@@ -45,6 +45,12 @@ class client_ledger {
   // An items frame of `n` lines arrived (the link); counted when taken.
   items_verdict items_arrived(const std::string& client, std::uint64_t batch, std::uint64_t n);
 
+  // A status_request arrived (the link). False while the client's last one is not answered:
+  // its requests never queue up at the node, whose answers each cost a status.
+  bool status_asked(const std::string& client);
+  // The node answered the client's status_request.
+  void status_answered(const std::string& client);
+
   // Batches the client runs (submitted ones the node has not taken included); for tests.
   std::size_t batches(const std::string& client) const;
 
@@ -57,6 +63,7 @@ class client_ledger {
   struct client_count {
     std::map<std::uint64_t, batch_count> batches;
     std::uint32_t submits_waiting = 0;
+    bool status_waiting = false;
   };
   void tidy(std::map<std::string, client_count>::iterator it);
 

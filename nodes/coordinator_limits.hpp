@@ -35,8 +35,9 @@ enum class refuse_reason {
   too_many_batches,  // a submit past --max-batches-per-client
   over_credit,       // input lines past the batch's credit by --max-client-in-flight
   backlog_full,      // the peer reads nothing it is sent: its backlog went past its cap
+  status_pending,    // a status_request while the client's last one is not answered yet
 };
-inline constexpr std::size_t refuse_reason_count = 4;
+inline constexpr std::size_t refuse_reason_count = 5;
 
 std::string_view to_string(refuse_reason r);
 

@@ -42,6 +42,12 @@ std::string printable(const std::string& id) {
   return text;
 }
 
+// A peer's own text (its name, a refusal's reason) in a log line: no more than a line's worth.
+std::string shortened(const std::string& text) {
+  constexpr std::size_t most = 120;
+  return text.size() <= most ? text : text.substr(0, most) + "...";
+}
+
 std::string too_many_peers(std::size_t socket, std::uint32_t most) {
   return socket == workers_socket
              ? "too many workers: " + std::to_string(most) +
@@ -126,11 +132,12 @@ void coordinator_link::on_frame(gateway_io& io, std::size_t socket, const std::s
   const auto c = command_of(m);
   if (c == command::heartbeat) return;  // a sign of life, counted by the table
   if (c == command::refusal) {
-    if (settings_.level < log_level::warn) return;
+    // Once per peer and command refused: a peer's refusals would otherwise fill the log.
     const auto& r = std::get<refusal>(m);
-    std::fprintf(stderr, "%s: %s refused %s: %s\n", settings_.log_name.c_str(),
-                 socket == workers_socket ? "a worker" : "a client",
-                 std::string(to_string(r.refused)).c_str(), r.reason.c_str());
+    const auto what = std::string(to_string(r.refused));
+    log_once(std::to_string(socket) + "/in/" + routing_id + '/' + what,
+             std::string(socket == workers_socket ? "a worker" : "a client") + " refused " + what +
+                 ": " + shortened(r.reason));
     return;
   }
   if (socket == workers_socket) {
@@ -152,6 +159,12 @@ bool coordinator_link::client_may(gateway_io& io, const std::string& id, const m
                        std::to_string(limits.max_batches_per_client) +
                        ", the most this coordinator takes (--max-batches-per-client)"},
            now);
+    return false;
+  }
+  if (std::holds_alternative<status_request>(m)) {
+    // Dropped, not answered: the answer to the one waiting is on its way.
+    if (settings_.ledger->status_asked(id)) return true;
+    clients_.count_refusal(refuse_reason::status_pending);
     return false;
   }
   const auto* items = std::get_if<item_frame>(&m);
@@ -187,14 +200,18 @@ void coordinator_link::refuse(gateway_io& io, std::size_t socket, const std::str
 
 void coordinator_link::log_refusal_once(std::size_t socket, const std::string& id,
                                         refuse_reason why, const std::string& text) {
-  if (settings_.level < log_level::warn || logged_refusals_.size() >= max_logged_refusals) return;
   const auto& table = socket == workers_socket ? workers_ : clients_;
   const auto* peer = table.find(id);
-  const auto name = peer ? peer->name : printable(id);
-  const auto key = std::to_string(socket) + '/' + name + '/' + std::string(to_string(why));
-  if (!logged_refusals_.insert(key).second) return;
-  std::fprintf(stderr, "%s: refused %s %s: %s\n", settings_.log_name.c_str(),
-               socket == workers_socket ? "worker" : "client", name.c_str(), text.c_str());
+  const auto name = peer ? shortened(peer->name) : printable(id);
+  log_once(std::to_string(socket) + '/' + id + '/' + std::string(to_string(why)),
+           std::string("refused ") + (socket == workers_socket ? "worker " : "client ") + name +
+               ": " + text);
+}
+
+void coordinator_link::log_once(const std::string& key, const std::string& line) {
+  if (settings_.level < log_level::warn || logged_refusals_.size() >= max_logged_refusals) return;
+  if (!logged_refusals_.insert(key.substr(0, 256)).second) return;
+  std::fprintf(stderr, "%s: %s\n", settings_.log_name.c_str(), line.c_str());
   if (logged_refusals_.size() == max_logged_refusals) {
     std::fprintf(stderr, "%s: further refusals are counted (status), not logged\n",
                  settings_.log_name.c_str());

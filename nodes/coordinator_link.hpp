@@ -90,6 +90,8 @@ class coordinator_link final : public gateway_handler {
               const refusal& answer, std::chrono::steady_clock::time_point now);
   void log_refusal_once(std::size_t socket, const std::string& id, refuse_reason why,
                         const std::string& text);
+  // Logs `line` the first time `key` is seen (capped; see logged_refusals_).
+  void log_once(const std::string& key, const std::string& line);
 
   link_settings settings_;
   coordinator_events& events_;

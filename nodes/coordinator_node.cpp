@@ -350,6 +350,7 @@ void from_client(self_pointer self, const std::string& id, message& m) {
   }
   if (std::holds_alternative<status_request>(m)) {
     post(st, clients_socket, id, status(st));
+    if (st.options.ledger) st.options.ledger->status_answered(id);
   }
 }
 

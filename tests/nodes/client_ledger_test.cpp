@@ -46,6 +46,23 @@ BOOST_AUTO_TEST_CASE(a_refused_job_frees_its_place) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(status)
+
+BOOST_AUTO_TEST_CASE(one_status_request_per_client_waits_for_its_answer) {
+  client_ledger ledger(1, 1);
+  BOOST_TEST(ledger.status_asked("c"));
+  BOOST_TEST(!ledger.status_asked("c"));
+  BOOST_TEST(ledger.status_asked("d"));
+  ledger.status_answered("c");
+  BOOST_TEST(ledger.status_asked("c"));
+  // A client with nothing running or waiting is not kept.
+  ledger.status_answered("c");
+  ledger.status_answered("d");
+  BOOST_TEST(ledger.batches("c") == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(credit)
 
 BOOST_AUTO_TEST_CASE(lines_under_the_credit_and_the_slack_are_taken) {

@@ -276,6 +276,17 @@ BOOST_AUTO_TEST_CASE(items_for_a_batch_not_running_are_refused_by_the_link) {
   BOOST_TEST(r->reason == "no such batch");
 }
 
+BOOST_AUTO_TEST_CASE(status_requests_do_not_queue_up_while_one_waits_for_its_answer) {
+  frame(clients_socket, "c", client_hello{"one", "h"});
+  for (int i = 0; i < 5; ++i) frame(clients_socket, "c", status_request{});
+  ledger->status_answered("c");
+  frame(clients_socket, "c", status_request{});
+  BOOST_TEST(events.log ==
+             (std::vector<std::string>{"client joined c one", "client c status_request",
+                                       "client c status_request"}));
+  BOOST_TEST(clients().refused_for(refuse_reason::status_pending) == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(a_frame_over_the_items_limit_is_too_large) {
   frame(clients_socket, "c", client_hello{"one", "h"});
   frame(clients_socket, "c", lines(1, 65));
