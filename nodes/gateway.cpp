@@ -341,7 +341,8 @@ struct gateway::impl final : gateway_io {
       }
     }
     auto& queue = waiting->second;
-    if (queue.bytes + frame.size() + backlog_overhead > specs[socket].max_backlog_bytes) {
+    const auto cap = specs[socket].max_backlog_bytes;
+    if (cap != 0 && queue.bytes + frame.size() + backlog_overhead > cap) {
       // The peer reads nothing of what it is sent: keeping more would grow this process
       // without bound. Its backlog goes, and the handler forgets the peer.
       const auto dropped = queue.frames.size() + 1;

@@ -8,9 +8,9 @@
 // would block (the peer's queue is at its high-water mark) is kept and retried; a frame for a
 // peer that is gone (ZMQ_ROUTER_MANDATORY says so) is dropped and counted, never silently.
 // Credit (PROTOCOL.md) keeps every queue below its high-water mark, so in practice the backlog
-// stays empty; a peer that stops reading must not grow it without bound, though, so a peer's
-// backlog is capped (socket_spec::max_backlog_bytes): past the cap it is dropped, counted, and
-// the handler is told (gateway_handler::on_overflow), which forgets the peer.
+// stays empty; a peer that stops reading must not grow it without bound, though, so a ROUTER
+// peer's backlog may be capped (socket_spec::max_backlog_bytes): past the cap it is dropped,
+// counted, and the handler is told (gateway_handler::on_overflow), which forgets the peer.
 //
 // Socket options: linger 0; ROUTERs with ROUTER_MANDATORY and ROUTER_HANDOVER; DEALERs
 // reconnect by themselves with capped exponential backoff (100 ms up to 5 s); ZMTP heartbeats
@@ -59,8 +59,10 @@ struct socket_spec {
   // keeps its own across reconnections, so the coordinator knows it for the same client.
   std::string routing_id;
   // Bytes kept for one peer whose queue is full, past which its backlog is dropped (a frame
-  // counts its size plus 64). Generous: a peer that reads, under credit, never comes near it.
-  std::size_t max_backlog_bytes = 64u << 20;
+  // counts its size plus 64); 0: no cap. A coordinator caps its ROUTERs' (a peer that reads,
+  // under credit, never comes near it); a worker's or client's DEALER keeps all it has for its
+  // coordinator, which credit bounds, since dropping it would lose work.
+  std::size_t max_backlog_bytes = 0;
   // ZMQ_MAXMSGSIZE: a message larger than this is refused by ZeroMQ itself, which drops the
   // connection; it stays well above the wire's frame limit, so that an oversized frame still
   // arrives to be counted as too_large.
