@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(a_flooded_client_port_keeps_memory_bounded_and_the_real_bat
   write_named_items(dir / "in.jsonl", items);
   cluster_options options;
   options.coordinator_flags = {"--max-client-in-flight", std::to_string(in_flight_limit),
-                              "--max-batches-per-client", std::to_string(batches_limit)};
+                               "--max-batches-per-client", std::to_string(batches_limit)};
   cluster nodes(dir, options);
   nodes.start_coordinator();
   for (const auto* name : {"w1", "w2"}) nodes.add_worker(name, 8);
