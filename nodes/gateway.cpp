@@ -366,8 +366,9 @@ struct gateway::impl final : gateway_io {
     while (!overflowed_peers.empty()) {
       auto peers = std::move(overflowed_peers);
       overflowed_peers.clear();
-      for (const auto& [socket, id] : peers) {
-        guarded([&] { handler.on_overflow(*this, socket, id); });
+      // A pair, not structured bindings: clang 14 (scripts/fuzz.sh) cannot capture those.
+      for (const auto& peer : peers) {
+        guarded([&] { handler.on_overflow(*this, peer.first, peer.second); });
       }
     }
   }
