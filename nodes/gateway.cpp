@@ -222,10 +222,12 @@ struct gateway::impl final : gateway_io {
   void open_monitor(std::size_t socket, zmq::socket_t& s) {
     const auto& spec = specs[socket];
     if (!spec.curve.enabled()) return;
-    const int events =
-        spec.kind == socket_spec::role::router_bind
-            ? ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-            : ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+    const int events = spec.kind == socket_spec::role::router_bind
+                           ? ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                           : ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                 ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
     const auto address = "inproc://parallm.gateway.monitor." + std::to_string(socket);
     if (zmq_socket_monitor(s.handle(), address.c_str(), events) != 0) {
       throw std::runtime_error(std::string("cannot monitor ") + spec.endpoint + ": " +
@@ -519,6 +521,7 @@ struct gateway::impl final : gateway_io {
         m.peers[fd] = peer_address(fd);
         return;
       case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        if (!server) return redial_later(m);
         ++(value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH ? m.mismatches : m.explained);
         return;
       case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
@@ -526,14 +529,13 @@ struct gateway::impl final : gateway_io {
           ++m.explained;  // the guard refused the key, and said so itself
           return;
         }
-        if (!m.redial_at) {
-          m.redial_at = clock_type::now() + m.redial_delay;
-          m.redial_delay = std::min(m.redial_delay * 2, redial_max);
-        }
         if (guard != nullptr) {
           guarded(
               [&] { guard->handshake_failed(m.socket, handshake_failure::key_refused, endpoint); });
         }
+        return redial_later(m);
+      case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        m.redial_delay = redial_first;
         return;
       case ZMQ_EVENT_DISCONNECTED:
         on_disconnected(m, fd, endpoint);
@@ -541,6 +543,14 @@ struct gateway::impl final : gateway_io {
       default:
         return;
     }
+  }
+
+  // A DEALER's handshake failed (a refused key, a wrong server key, a plain-text server):
+  // libzmq will not retry, so the gateway redials later.
+  void redial_later(monitor& m) {
+    if (m.redial_at) return;
+    m.redial_at = clock_type::now() + m.redial_delay;
+    m.redial_delay = std::min(m.redial_delay * 2, redial_max);
   }
 
   void on_disconnected(monitor& m, int fd, const std::string& endpoint) {

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE gateway_curve
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -68,6 +69,10 @@ class test_guard final : public gateway_guard {
                         address);
   }
   void on_tick(std::chrono::steady_clock::time_point) override { ++ticks; }
+  void admit(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    keys_.insert(key);
+  }
   std::vector<std::string> asked() {
     std::lock_guard lock(mutex_);
     return asked_;
@@ -166,6 +171,20 @@ BOOST_AUTO_TEST_CASE(an_unlisted_key_gets_nothing_through_and_is_told_so) {
   peer.send(zmq::buffer(std::string("friend")), zmq::send_flags::none);
   BOOST_TEST(eventually([&] { return !s.handler.frames().empty(); }));
   BOOST_TEST(s.handler.frames() == std::vector<std::string>{"friend"});
+  // A refused key is not taken for a plain-text peer.
+  for (const auto& failure : s.guard.failures())
+    BOOST_TEST(failure.find("plain") == std::string::npos);
+
+  // libzmq gives up a refused connection; the gateway connects again, and once the key is
+  // listed the stranger gets through without being restarted.
+  s.guard.admit(stranger_keys.public_key);
+  BOOST_TEST(eventually([&] {
+    stranger.post(0, {}, "again");
+    std::this_thread::sleep_for(50ms);
+    const auto frames = s.handler.frames();
+    return std::find(frames.begin(), frames.end(), "again") != frames.end();
+  }));
+  BOOST_TEST(stranger_guard.failures().size() >= 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_plain_text_peer_is_reported_and_gets_nothing_through) {
