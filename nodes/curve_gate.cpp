@@ -43,11 +43,26 @@ curve_gate::decision curve_gate::on_zap(std::string_view domain, std::string_vie
                           fingerprint(public_key) + " is not authorized")};
 }
 
-std::string curve_gate::on_plain_text_peer(peer_kind side, std::string_view address) {
+std::string curve_gate::on_plain_text_peer(peer_kind side, std::string_view address,
+                                           std::chrono::steady_clock::time_point now) {
   bump(counts(side).no_curve);
-  return once(
+  const auto i = static_cast<std::size_t>(side);
+  const auto recent = [&](const auto& when) { return when && now - *when < plain_text_window; };
+  if (address.empty()) {
+    if (recent(last_plain_[i])) return {};
+    auto line = once(side, "", "",
+                     "refused " + noun(side) +
+                         " at an address gone before it could be read: no CURVE (plain-text peer)");
+    if (!line.empty()) last_plain_[i] = last_unknown_[i] = now;
+    return line;
+  }
+  auto line = once(
       side, address, "",
       "refused " + noun(side) + " at " + std::string(address) + ": no CURVE (plain-text peer)");
+  // Most likely the peer just logged without its address.
+  if (recent(last_unknown_[i])) return {};
+  if (!line.empty()) last_plain_[i] = now;
+  return line;
 }
 
 refusal_counters curve_gate::counters(peer_kind side) const {

@@ -7,8 +7,10 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -43,8 +45,16 @@ class curve_gate {
   // One ZAP request. Anything but CURVE on a known domain with a listed key is refused.
   decision on_zap(std::string_view domain, std::string_view address, std::string_view mechanism,
                   const std::string& public_key);
-  // A peer whose handshake failed on a mechanism mismatch; the line to log, or empty.
-  std::string on_plain_text_peer(peer_kind side, std::string_view address);
+  // A peer whose handshake failed on a mechanism mismatch; the line to log, or empty. address
+  // is empty when the peer's connection was gone before its IP could be read, which libzmq
+  // makes common: one plain-text peer's attempts then show with and without an IP. So an
+  // unknown address is logged once per side, and only when the side logged no plain-text peer
+  // in the last plain_text_window; an IP is logged once, and not when an unknown one was just
+  // logged.
+  std::string on_plain_text_peer(
+      peer_kind side, std::string_view address,
+      std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+  static constexpr std::chrono::seconds plain_text_window{10};
 
   // Thread-safe: every refusal so far.
   refusal_counters counters(peer_kind side) const;
@@ -66,6 +76,9 @@ class curve_gate {
   key_check authorized_;
   std::array<side_counts, 2> counts_;
   std::set<std::tuple<peer_kind, std::string, std::string>> logged_;
+  // Per side: when a plain-text peer was last logged, and when one without an address was.
+  std::array<std::optional<std::chrono::steady_clock::time_point>, 2> last_plain_;
+  std::array<std::optional<std::chrono::steady_clock::time_point>, 2> last_unknown_;
   bool logging_stopped_ = false;
 };
 

@@ -538,7 +538,7 @@ struct gateway::impl final : gateway_io {
         m.redial_delay = redial_first;
         return;
       case ZMQ_EVENT_DISCONNECTED:
-        on_disconnected(m, fd, endpoint);
+        on_disconnected(m, fd);
         return;
       default:
         return;
@@ -553,7 +553,7 @@ struct gateway::impl final : gateway_io {
     m.redial_delay = std::min(m.redial_delay * 2, redial_max);
   }
 
-  void on_disconnected(monitor& m, int fd, const std::string& endpoint) {
+  void on_disconnected(monitor& m, int fd) {
     const bool spoke = m.spoke.erase(fd) > 0;
     const auto peer = m.peers.find(fd);
     const bool accepted = peer != m.peers.end();
@@ -568,7 +568,7 @@ struct gateway::impl final : gateway_io {
     } else if (!accepted) {
       return;
     }
-    if (address.empty()) address = endpoint;
+    // An empty address: the connection was gone before its IP could be read (the gate knows).
     guarded(
         [&] { guard->handshake_failed(m.socket, handshake_failure::plain_text_peer, address); });
   }

@@ -115,7 +115,8 @@ class gateway_guard {
   virtual bool authorize(std::string_view domain, std::string_view address,
                          std::string_view mechanism, const std::string& public_key) = 0;
   // A handshake that failed, as the socket's monitor told it. `address` is the peer's IP when
-  // the gateway could learn it, else the endpoint libzmq names (for a ROUTER its own).
+  // the gateway could learn it; empty when the connection was gone before it could (libzmq's
+  // event names only the ROUTER's own endpoint).
   virtual void handshake_failed(std::size_t socket, handshake_failure what,
                                 const std::string& address) = 0;
   // At every tick of the I/O thread.

@@ -161,10 +161,10 @@ std::string refused_key_line(const std::string& side, const key_pair& keys) {
   return "parallm coordinator: refused " + side + " at 127.0.0.1: key " + keys.fingerprint +
          " is not authorized\n";
 }
-// ADDR is as precise as libzmq tells, so any one word.
+// ADDR is the peer's IP, or words saying it was gone before it could be read.
 std::regex refused_plain_line(const std::string& side) {
   return std::regex("parallm coordinator: refused " + side +
-                    R"( at (\S+): no CURVE \(plain-text peer\)\n)");
+                    R"( at (.+): no CURVE \(plain-text peer\)\n)");
 }
 
 // How many times each ADDR is in a refused_plain_line of `side`.
@@ -329,19 +329,12 @@ BOOST_AUTO_TEST_CASE(strangers_get_nothing_are_logged_once_and_the_running_batch
   // Logged once each, however often it came back.
   BOOST_TEST(lines_with(log, worker_key_line) == 1u, log);
   BOOST_TEST(lines_with(log, client_key_line) == 1u, log);
-  // A peer without CURVE is logged once per address the coordinator could tell: its IP when the
-  // connection was still open as the coordinator looked, else the socket's own endpoint. So one
-  // such peer may show under both, but never twice under one.
+  // A peer without CURVE is logged once, whether or not its address could still be read.
   for (const auto* side : {"worker", "client"}) {
     const auto addresses = plain_text_refusals(log, side);
-    BOOST_TEST(!addresses.empty(), side);
-    if (addresses.size() > 1) {
-      BOOST_TEST_MESSAGE("the " << side << " without CURVE was logged under " << addresses.size()
-                                << " addresses");
-    }
-    for (const auto& [address, times] : addresses) {
-      BOOST_TEST(times == 1u, side << " at " << address << " logged " << times << " times");
-    }
+    std::size_t lines = 0;
+    for (const auto& [address, times] : addresses) lines += times;
+    BOOST_TEST(lines == 1u, side << " without CURVE logged " << lines << " times:\n" << log);
   }
 
   // The refused clients still wait, as for a coordinator that does not answer, until stopped.
