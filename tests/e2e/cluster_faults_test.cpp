@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cluster.hpp"
+#include "item_checks.hpp"
 
 // A cluster that loses a worker, gains one, loses its coordinator or its client mid-batch, or
 // runs two batches at once, still writes every item exactly once. The batches are long enough
@@ -16,22 +17,6 @@ using namespace parallm::test;
 using nlohmann::json;
 
 namespace {
-
-// Every input id exactly once in `out`, every line ok, nothing else.
-void check_each_item_once_and_ok(const std::filesystem::path& out, int items) {
-  const auto lines = read_jsonl(out);
-  BOOST_TEST(lines.size() == static_cast<std::size_t>(items));
-  std::map<std::string, int> seen;
-  for (const auto& line : lines) {
-    ++seen[id_key(line)];
-    BOOST_TEST(line.at("status") == "ok", line.dump());
-  }
-  for (int i = 0; i < items; ++i) {
-    const auto id = "item-" + std::to_string(i);
-    BOOST_TEST(seen[id] == 1, id << " written " << seen[id] << " times");
-  }
-  BOOST_TEST(seen.size() == static_cast<std::size_t>(items));
-}
 
 // A temp dir with job.yaml (calls of 50 ms, 8 in flight per worker) and in.jsonl of `items`.
 struct batch_files {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cluster.hpp"
+#include "item_checks.hpp"
 
 // Issue 9 on real processes: a coordinator with CURVE keys and allow-lists gives work only to
 // the workers and batches of keys it lists. Strangers (a worker or a client with a key it does
@@ -120,22 +121,6 @@ std::vector<std::string> submit_with(const cluster& nodes, std::vector<std::stri
   args.insert(args.end(), {"--coordinator", nodes.endpoints().clients, "--no-progress"});
   args.insert(args.end(), flags.begin(), flags.end());
   return parallm_args(args);
-}
-
-// Every input id exactly once in `out`, every line ok, nothing else.
-void check_each_item_once_and_ok(const fs::path& out, int items) {
-  const auto lines = read_jsonl(out);
-  BOOST_TEST(lines.size() == static_cast<std::size_t>(items));
-  std::map<std::string, int> seen;
-  for (const auto& line : lines) {
-    ++seen[id_key(line)];
-    BOOST_TEST(line.at("status") == "ok", line.dump());
-  }
-  for (int i = 0; i < items; ++i) {
-    const auto id = "item-" + std::to_string(i);
-    BOOST_TEST(seen[id] == 1, id << " written " << seen[id] << " times");
-  }
-  BOOST_TEST(seen.size() == static_cast<std::size_t>(items));
 }
 
 std::size_t wait_for_lines(const fs::path& out, std::size_t lines) {
