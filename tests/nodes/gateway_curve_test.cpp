@@ -15,40 +15,14 @@
 #include "nodes/curve_keys.hpp"
 #include "nodes/gateway.hpp"
 
+#include "curve_gateway_peers.hpp"
+
 using namespace parallm::nodes;
+using namespace parallm::nodes::test;
 using namespace std::chrono_literals;
 using role = socket_spec::role;
 
 namespace {
-
-constexpr auto patience = 10s;
-
-bool eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return condition();
-}
-
-class recorder final : public gateway_handler {
- public:
-  void on_frame(gateway_io&, std::size_t, const std::string&, std::string_view frame,
-                std::size_t) override {
-    std::lock_guard lock(mutex_);
-    frames_.emplace_back(frame);
-  }
-  void on_tick(gateway_io&, std::chrono::steady_clock::time_point) override {}
-  std::vector<std::string> frames() {
-    std::lock_guard lock(mutex_);
-    return frames_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> frames_;
-};
 
 // Admits the keys it is given; remembers what it was asked and told.
 class test_guard final : public gateway_guard {
@@ -102,14 +76,6 @@ zmq::socket_t dealer(zmq::context_t& context, const std::string& endpoint, const
     s.set(zmq::sockopt::curve_secretkey, own->secret_key);
   }
   s.connect(endpoint);
-  return s;
-}
-
-socket_spec spec(role kind, std::string endpoint, curve_settings curve) {
-  socket_spec s;
-  s.kind = kind;
-  s.endpoint = std::move(endpoint);
-  s.curve = std::move(curve);
   return s;
 }
 

@@ -13,52 +13,17 @@
 #include "nodes/curve_keys.hpp"
 #include "nodes/gateway.hpp"
 
+#include "curve_gateway_peers.hpp"
+
 // A CURVE client refused by the server's ZAP is ended for good by libzmq; the gateway dials
 // again by itself, so a key listed after the refusal gets through without a restart.
 
 using namespace parallm::nodes;
+using namespace parallm::nodes::test;
 using namespace std::chrono_literals;
 using role = socket_spec::role;
 
 namespace {
-
-constexpr auto patience = 20s;
-
-bool eventually(const std::function<bool()>& condition, std::function<void()> meanwhile = {}) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    if (meanwhile) meanwhile();
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
-
-socket_spec spec(role kind, std::string endpoint, curve_settings curve) {
-  socket_spec s;
-  s.kind = kind;
-  s.endpoint = std::move(endpoint);
-  s.curve = std::move(curve);
-  return s;
-}
-
-class recorder final : public gateway_handler {
- public:
-  void on_frame(gateway_io&, std::size_t, const std::string&, std::string_view frame,
-                std::size_t) override {
-    std::lock_guard lock(mutex_);
-    frames_.emplace_back(frame);
-  }
-  void on_tick(gateway_io&, std::chrono::steady_clock::time_point) override {}
-  std::vector<std::string> frames() {
-    std::lock_guard lock(mutex_);
-    return frames_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> frames_;
-};
 
 // Admits the keys listed so far; counts what it refused and what it was told.
 class listing_guard final : public gateway_guard {
@@ -116,7 +81,7 @@ BOOST_AUTO_TEST_CASE(a_refused_client_tries_again_and_gets_through_once_its_key_
   // Listed now: a frame sent after that arrives, with no new gateway on either side. (What was
   // queued on a refused connection went with it, as with any lost connection.)
   server_guard.list(client_keys.public_key);
-  BOOST_TEST(eventually([&] { return !server_handler.frames().empty(); },
+  BOOST_TEST(eventually([&] { return !server_handler.frames().empty(); }, std::chrono::seconds(20),
                         [&] { client.post(0, {}, "let me in"); }));
   for (const auto& frame : server_handler.frames()) BOOST_TEST(frame == "let me in");
 }
