@@ -32,6 +32,7 @@
 #include "cli/job_setup.hpp"
 #include "cli/run_files.hpp"
 #include "cli/signal_watch.hpp"
+#include "config/url_credentials.hpp"
 #include "flow/call_profile.hpp"
 #include "providers/endpoint.hpp"
 
@@ -51,7 +52,7 @@ void warn_about_missing_keys(const flow::graph& graph) {
     if (std::find(warned.begin(), warned.end(), provider.api_key_env) != warned.end()) continue;
     warned.push_back(provider.api_key_env);
     std::fprintf(stderr, "parallm: warning: %s is not set; calls to %s go without an API key\n",
-                 provider.api_key_env.c_str(), provider.base_url.c_str());
+                 provider.api_key_env.c_str(), config::without_password(provider.base_url).c_str());
   }
 }
 

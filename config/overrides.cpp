@@ -100,6 +100,16 @@ bool names_a_secret(const std::string& segment) {
   return false;
 }
 
+// `--set provider.api_key: sk-...` (a colon for the '=') must not print the key: only the
+// entry's head up to the first space or colon is shown, at most 64 characters.
+diagnostic missing_equals(const std::string& entry) {
+  constexpr std::size_t shown_at_most = 64;
+  const auto head = entry.substr(0, std::min(entry.find_first_of(" :\t"), shown_at_most));
+  std::string message = "expected KEY=VALUE, e.g. limits.concurrency=32";
+  if (head.size() < entry.size()) message += " (the rest of the entry is not shown)";
+  return {k_set, 0, 0, head, message};
+}
+
 }  // namespace
 
 void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides,
@@ -107,7 +117,7 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides
   for (const auto& entry : overrides) {
     const auto equals = entry.find('=');
     if (equals == std::string::npos) {
-      out.push_back({k_set, 0, 0, entry, "expected KEY=VALUE, e.g. limits.concurrency=32"});
+      out.push_back(missing_equals(entry));
       continue;
     }
     const std::string key = entry.substr(0, equals);

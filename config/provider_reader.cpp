@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <numeric>
 
+#include "config/url_credentials.hpp"
+
 namespace parallm::config {
 namespace {
 
@@ -56,8 +58,9 @@ void read_http_fields(const YAML::Node& map, const std::string& field, provider_
     const bool has_scheme = url->starts_with("http://") || url->starts_with("https://");
     while (url->ends_with('/')) url->pop_back();
     if (!has_scheme || url->ends_with(':')) {
-      reader.error(join_field(field, "base_url"),
-                   "expected a URL starting with http:// or https://, got '" + *url + "'");
+      reader.error(
+          join_field(field, "base_url"),
+          "expected a URL starting with http:// or https://, got '" + without_password(*url) + "'");
     } else {
       spec.base_url = *url;
     }

@@ -115,6 +115,15 @@ BOOST_AUTO_TEST_CASE(base_url_needs_a_scheme) {
   BOOST_TEST(mentions(d, "api.example.com"));
 }
 
+BOOST_AUTO_TEST_CASE(a_bad_base_url_is_echoed_without_its_password) {
+  const auto d = error_at(
+      parse("provider: { kind: openai, model: m, base_url: 'ftp://me:hunter22@proxy/v1' }\n" +
+            k_nodes),
+      "provider.base_url");
+  BOOST_TEST(mentions(d, "got 'ftp://me:***@proxy/v1'"), d.message);
+  BOOST_TEST(!mentions(d, "hunter22"));
+}
+
 BOOST_AUTO_TEST_CASE(api_key_pasted_as_variable_is_not_echoed) {
   const std::string key = "sk-proj-abc123SECRET";
   const auto result =

@@ -69,6 +69,17 @@ BOOST_AUTO_TEST_CASE(key_without_equals) {
              "--set: limits.concurrency: expected KEY=VALUE, e.g. limits.concurrency=32");
 }
 
+BOOST_AUTO_TEST_CASE(an_entry_without_equals_shows_only_its_head) {
+  const auto result = parse(k_job, {"provider.api_key: sk-live-123", std::string(100, 'a')});
+  BOOST_TEST_REQUIRE(result.errors.size() == 2u);
+  BOOST_TEST(result.errors[0].to_string() ==
+             "--set: provider.api_key: expected KEY=VALUE, e.g. limits.concurrency=32 (the rest "
+             "of the entry is not shown)");
+  BOOST_TEST(result.errors[1].field == std::string(64, 'a'));
+  for (const auto& e : result.errors)
+    BOOST_TEST(e.to_string().find("sk-live") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(empty_path_segments) {
   const auto result = parse(k_job, {"limits..rpm=3", ".name=x", "name.=x", "=5"});
   BOOST_TEST_REQUIRE(result.errors.size() == 4u, all_errors(result));

@@ -200,6 +200,14 @@ nodes:
                                  dir.path());
   BOOST_TEST(local.exit_code == 0, local.err);
   BOOST_TEST(!has(local.err, "warning"), local.err);
+  const auto proxied = run_process(
+      run_args(dir, "job.yaml", "in.jsonl",
+               {"--no-progress", "--base-url", "https://team:hunter22@proxy.example/v1"}),
+      dir.path());
+  BOOST_TEST(proxied.exit_code == 0, proxied.err);
+  BOOST_TEST(has(proxied.err, "calls to https://team:***@proxy.example/v1 go without"),
+             proxied.err);
+  BOOST_TEST(!has(proxied.err, "hunter22"), proxied.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
