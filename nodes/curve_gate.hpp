@@ -54,7 +54,9 @@ class curve_gate {
   std::string on_plain_text_peer(
       peer_kind side, std::string_view address,
       std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
-  static constexpr std::chrono::seconds plain_text_window{10};
+  // Long enough to span the retries of one plain-text peer (libzmq's reconnect backoff is
+  // 100 ms doubling to 5 s): with 10 s, a peer retrying past it was logged a second time.
+  static constexpr std::chrono::seconds plain_text_window{60};
 
   // Thread-safe: every refusal so far.
   refusal_counters counters(peer_kind side) const;

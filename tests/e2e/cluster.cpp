@@ -16,12 +16,6 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds lim
   }
 }
 
-std::size_t count_lines(const std::filesystem::path& path) {
-  std::size_t n = 0;
-  for (const char c : read_file(path)) n += c == '\n';
-  return n;
-}
-
 std::string sim_job(int latency_ms, int concurrency) {
   return "version: 1\nprovider: { kind: sim, latency_ms: " + std::to_string(latency_ms) +
          ", seed: 1 }\nlimits: { concurrency: " + std::to_string(concurrency) +

@@ -123,12 +123,6 @@ std::vector<std::string> submit_with(const cluster& nodes, std::vector<std::stri
   return parallm_args(args);
 }
 
-std::size_t wait_for_lines(const fs::path& out, std::size_t lines) {
-  std::size_t n = 0;
-  wait_until([&] { return (n = count_lines(out)) >= lines; });
-  return n;
-}
-
 // How many times `log` holds `text` (a whole line with its '\n'), or matches `pattern`.
 std::size_t lines_with(const std::string& log, const std::string& text) {
   std::size_t n = 0;

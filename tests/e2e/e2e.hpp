@@ -2,7 +2,11 @@
 // Shared by the end-to-end suites: where the executable and the examples are, and a
 // one-call way to run `parallm run` on files in a temp dir.
 
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/jsonl.hpp"
@@ -40,6 +44,24 @@ inline void write_named_items(const std::filesystem::path& path, int n) {
     text += "{\"id\": \"item-" + std::to_string(i) + "\", \"n\": " + std::to_string(i) + "}\n";
   }
   write_file(path, text);
+}
+
+// Complete lines ('\n'-ended) in a file that another process may be writing; 0 if absent.
+inline std::size_t count_lines(const std::filesystem::path& path) {
+  const auto text = read_file(path);
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// Polls every 20 ms, for at most a generous minute, until the file holds at least n complete
+// lines; the count it saw last. Tests wait on output this way, never with a fixed sleep.
+inline std::size_t wait_for_lines(const std::filesystem::path& path, std::size_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto seen = count_lines(path);
+  while (seen < n && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    seen = count_lines(path);
+  }
+  return seen;
 }
 
 }  // namespace parallm::test

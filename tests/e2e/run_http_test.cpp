@@ -327,7 +327,7 @@ BOOST_AUTO_TEST_CASE(a_provider_only_job_file_drives_a_batch_file) {
   write_file(dir / "job.yaml", "version: 1\nprovider: { kind: openai, base_url: \"" +
                                    upstream.base_url("/flaky/v1") +
                                    "\", model: unused }\nlimits: { max_retries: 40, "
-                                   "backoff_initial_s: 0.001 }\n");
+                                   "backoff_initial_s: 0.001, backoff_max_s: 0.01 }\n");
   const auto result =
       run_process(run_args(dir, "job.yaml", "in.jsonl", {"--no-progress"}), dir.path());
   BOOST_TEST(result.exit_code == 0, result.err);

@@ -2,7 +2,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
-#include <thread>
 
 #include "e2e.hpp"
 
@@ -144,7 +143,7 @@ nodes:
   write_named_items(dir / "in.jsonl", 2000);
   {
     child_process child(run_args(dir, {}), dir.path());
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    BOOST_TEST_REQUIRE(wait_for_lines(dir / "out.jsonl", 1) >= 1u);  // running, handler set
     child.signal(SIGINT);
     const auto result = child.wait(std::chrono::seconds(20));
     BOOST_TEST(result.exit_code == 130, result.err);
