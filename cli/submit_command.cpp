@@ -67,7 +67,9 @@ int submit_command(const submit_args& args) {
   auto reader = actors::spawn_input_reader(system, reader_opts);
 
   std::shared_ptr<nodes::gateway> gateway;
+  const auto limits = std::make_shared<nodes::announced_limits>();
   nodes::client_node_options opts;
+  opts.limits = limits;
   opts.post = [&gateway](std::size_t socket, std::string id, std::string frame) {
     gateway->post(socket, std::move(id), std::move(frame));
   };
@@ -92,7 +94,7 @@ int submit_command(const submit_args& args) {
   auto node = nodes::spawn_client_node(system, opts);
 
   const auto client_id = new_client_id();
-  nodes::client_events events{node};
+  nodes::client_events events{node, limits};
   nodes::dealer_settings link_opts;
   link_opts.hello = nodes::encode(nodes::client_hello{client_id, host_name()});
   nodes::dealer_link link{link_opts,

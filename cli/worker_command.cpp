@@ -130,6 +130,7 @@ int worker_command(const worker_args& args) {
   node_options.capacity = capacity;
   node_options.endpoint_map = std::move(*map);
   node_options.counters = counters;
+  node_options.limits = link_options.coordinator_limits;
   node_options.post = [&gateway, &link](std::string frame) {
     gateway.post(nodes::worker_link::socket, {}, std::move(frame));
     link.note_sent(nodes::worker_link::clock::now());

@@ -247,7 +247,8 @@ bool read(const object& o, client_hello& out) {
   return read_fields(o, out.client_id, out.host);
 }
 bool read(const object& o, welcome& out) {
-  return read_fields(o, out.epoch, out.heartbeat_ms, out.liveness_ms);
+  return read_fields(o, out.epoch, out.heartbeat_ms, out.liveness_ms, out.limits.max_frame_bytes,
+                     out.limits.max_items, out.limits.max_string_bytes, out.limits.max_values);
 }
 bool read(const object& o, heartbeat& out) {
   return read_fields(o, out.epoch);

@@ -146,7 +146,8 @@ void write(packer& pk, const client_hello& v) {
   write_fields(pk, v.client_id, v.host);
 }
 void write(packer& pk, const welcome& v) {
-  write_fields(pk, v.epoch, v.heartbeat_ms, v.liveness_ms);
+  write_fields(pk, v.epoch, v.heartbeat_ms, v.liveness_ms, v.limits.max_frame_bytes,
+               v.limits.max_items, v.limits.max_string_bytes, v.limits.max_values);
 }
 void write(packer& pk, const heartbeat& v) {
   write_fields(pk, v.epoch);

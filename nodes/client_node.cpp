@@ -101,7 +101,7 @@ void check_done(self_pointer self) {
 
 void send_items(client_state& st, std::vector<input_line> items, bool end) {
   item_frame frame{st.options.job.batch, std::move(items), end, 0};
-  auto split = encode_split(std::move(frame), st.options.limits);
+  auto split = encode_split(std::move(frame), st.options.limits->get());
   for (auto& f : split.frames) st.options.post(0, "", std::move(f));
   // A line too long for the coordinator to take is written here as failed, as `run` would
   // fail an item it cannot run.
@@ -304,6 +304,7 @@ client_node_actor spawn_client_node(caf::actor_system& system, client_node_optio
 }
 
 void client_events::welcomed(const welcome& w, bool) {
+  limits_->set(w.limits);  // before the node hears of the session and sends
   caf::anon_send(node_, joined_atom::value, w.epoch);
 }
 void client_events::lost() {

@@ -63,9 +63,9 @@ coordinator_link::coordinator_link(link_settings settings, coordinator_events& e
       events_(events),
       workers_(peer_kind::worker, settings_.limits.max_workers),
       clients_(peer_kind::client, settings_.limits.max_clients) {
-  welcome_frame_ =
-      encode(welcome{settings_.epoch, static_cast<std::uint32_t>(settings_.heartbeat.count()),
-                     static_cast<std::uint32_t>(settings_.liveness.count())});
+  welcome_frame_ = encode(
+      welcome{settings_.epoch, static_cast<std::uint32_t>(settings_.heartbeat.count()),
+              static_cast<std::uint32_t>(settings_.liveness.count()), settings_.limits.wire});
   heartbeat_frame_ = encode(heartbeat{settings_.epoch});
 }
 

@@ -5,6 +5,7 @@
 #include <utility>
 #include <variant>
 
+#include "nodes/announced_limits.hpp"
 #include "nodes/wire_codec.hpp"
 
 namespace parallm::nodes {
@@ -31,6 +32,7 @@ welcome sane(welcome w, std::chrono::milliseconds fallback_heartbeat) {
         static_cast<std::uint32_t>(std::max<std::int64_t>(1, fallback_heartbeat.count()));
   }
   if (w.liveness_ms <= w.heartbeat_ms) w.liveness_ms = liveness_heartbeats * w.heartbeat_ms;
+  w.limits = sane_announced(w.limits);
   return w;
 }
 

@@ -10,7 +10,7 @@
 namespace parallm::nodes {
 
 // Bumped on any change to a body's layout: peers of another version are refused, never guessed.
-inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::uint32_t protocol_version = 2;
 
 // A frame is the msgpack array [version, command, body]. The values are the indices of the
 // bodies in nodes::message (wire_messages.hpp), so a command and its body cannot drift apart.

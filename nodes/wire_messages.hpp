@@ -38,6 +38,7 @@ struct welcome {
   std::uint64_t epoch = 0;
   std::uint32_t heartbeat_ms = 0;
   std::uint32_t liveness_ms = 0;  // silence after which a peer is taken for dead
+  wire_limits limits;             // what the coordinator takes from this peer
 };
 
 struct heartbeat {

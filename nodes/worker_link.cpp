@@ -53,6 +53,7 @@ worker_link_counters worker_link::counters() const {
 }
 
 void worker_link::welcomed(const welcome& w, bool restarted) {
+  options_.coordinator_limits->set(w.limits);
   if (restarted) {
     profile_counts_.clear();
     listener_.on_coordinator_restarted();
@@ -113,7 +114,7 @@ void worker_link::on_task_frame(task_frame& f) {
                                 " of its frame had " + why;
     answers.push_back(std::move(r));
   }
-  for (auto& frame : result_frames(std::move(answers), options_.limits).frames) {
+  for (auto& frame : result_frames(std::move(answers), options_.coordinator_limits->get()).frames) {
     answers_.push_back(std::move(frame));
   }
 }

@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "nodes/announced_limits.hpp"
 #include "nodes/dealer_link.hpp"
 #include "nodes/gateway.hpp"
 #include "nodes/protocol.hpp"
@@ -49,8 +51,11 @@ struct worker_link_options {
   // The hello's wait, doubling up to the cap (dealer_settings).
   std::chrono::milliseconds hello_interval{1000};
   std::chrono::milliseconds max_hello_interval{30000};
-  // What this worker accepts (PROTOCOL.md, "Limits"); results sent keep within the same.
+  // What this worker accepts (PROTOCOL.md, "Limits").
   wire_limits limits;
+  // What the coordinator takes, from its welcome: results frames keep within them. The worker
+  // node's options hold the same.
+  std::shared_ptr<announced_limits> coordinator_limits = std::make_shared<announced_limits>();
 };
 
 // The session's counters, and what the worker did with the frames it accepted.

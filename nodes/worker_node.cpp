@@ -28,7 +28,7 @@ struct sink_state {
 void flush(sink_state& st, const worker_node_options& options) {
   if (st.pending.empty()) return;
   const auto count = st.pending.size();
-  auto encoded = result_frames(std::move(st.pending), options.limits);
+  auto encoded = result_frames(std::move(st.pending), options.limits->get());
   st.pending.clear();
   // Counted first, so that whoever sees a frame arrive sees it counted.
   options.counters->results += count;
@@ -48,7 +48,7 @@ sink_impl::behavior_type sink_behavior(sink_impl::stateful_pointer<sink_state> s
           std::move(batch.results.begin(), batch.results.end(), std::back_inserter(st.pending));
         }
         // A full frame's worth goes out now; less waits for the answers already queued.
-        if (st.pending.size() >= options.limits.max_items) return flush(st, options);
+        if (st.pending.size() >= options.limits->get().max_items) return flush(st, options);
         if (!st.flush_queued) {
           st.flush_queued = true;
           self->send(self, actors::flush_atom::value);
@@ -92,7 +92,7 @@ std::shared_ptr<providers::http_engine> make_http(const worker_node_options& opt
   http.max_connections_per_host = static_cast<long>(std::max<std::uint32_t>(options.capacity, 1));
   http.max_total_connections = http.max_connections_per_host * 4;
   // An answer larger than a frame cannot reach the coordinator anyway.
-  http.max_response_bytes = options.limits.max_frame_bytes;
+  http.max_response_bytes = options.limits->get().max_frame_bytes;
   options.counters->http_engines += 1;
   return std::make_shared<providers::http_engine>(http);
 }

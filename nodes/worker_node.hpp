@@ -26,6 +26,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
+#include "nodes/announced_limits.hpp"
 #include "nodes/endpoint_map.hpp"
 #include "nodes/log_level.hpp"
 #include "nodes/node_messages.hpp"
@@ -53,7 +54,9 @@ struct worker_node_options {
   std::size_t workers = 1;      // local actors::worker actors
   std::uint32_t capacity = 64;  // calls in flight at once: sizes the HTTP connections
   std::vector<endpoint_rewrite> endpoint_map;
-  wire_limits limits;  // the coordinator's: results frames stay within them
+  // The coordinator's, from its welcome (the worker link keeps them): results frames stay
+  // within them.
+  std::shared_ptr<const announced_limits> limits = std::make_shared<announced_limits>();
   // Sends one frame to the coordinator; called from actor threads.
   std::function<void(std::string frame)> post;
   std::shared_ptr<worker_node_counters> counters = std::make_shared<worker_node_counters>();

@@ -80,8 +80,10 @@ std::vector<garbage> common_garbage(int rounds) {
         {nodes::encode(nodes::heartbeat{0}), nodes::encode(nodes::heartbeat{0})});
     g[3].messages.push_back({std::string()});
     g[4].messages.push_back({other_version()});
-    g[5].messages.push_back({std::string("\x93\x01\x63\x90", 4)});       // [1, 99, []]
-    g[6].messages.push_back({std::string("\x93\x01\x03\x91\xa1x", 6)});  // [1, 3, ["x"]]
+    // [V, 99, []] and [V, 3, ["x"]], V this version (a positive fixint).
+    const char v = static_cast<char>(nodes::protocol_version);
+    g[5].messages.push_back({std::string{'\x93', v, '\x63', '\x90'}});
+    g[6].messages.push_back({std::string{'\x93', v, '\x03', '\x91', '\xa1', 'x'}});
   }
   g.push_back({"an oversized frame", {{oversized_frame()}}, "too_large"});
   return g;
@@ -310,7 +312,7 @@ BOOST_AUTO_TEST_CASE(a_worker_drops_garbage_and_work_before_its_welcome_and_answ
   // A heartbeat is taken before a welcome (it is how a worker hears the coordinator's epoch).
   coordinator.send(nodes::heartbeat{0});
 
-  coordinator.send(nodes::welcome{epoch, 200, 60000});
+  coordinator.send(nodes::welcome{epoch, 200, 60000, {}});
   coordinator.send(nodes::batch_profiles{1, {sim_profile()}});
   coordinator.send(tasks(epoch, 1, 20));
   // And garbage again between tasks.

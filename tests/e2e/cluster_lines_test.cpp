@@ -293,3 +293,31 @@ BOOST_AUTO_TEST_CASE(failing_branches_over_http_give_the_partial_lines_of_run) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// A coordinator that takes only small frames announces its limits in its welcome, and its
+// workers and the client split what they send to them: the lines are run's, and no frame is
+// dropped. Peers that split to the defaults would send hundreds of these lines in a frame,
+// all dropped as too_large, and the batch would never end.
+BOOST_AUTO_TEST_CASE(a_coordinator_that_takes_small_frames_still_gets_every_line) {
+  temp_dir dir;
+  cluster_options options;
+  options.coordinator_flags = {"--max-frame-bytes", "65536", "--max-items-per-frame", "16"};
+  cluster nodes{dir, options};
+  nodes.start_coordinator();
+  for (const auto* name : {"w1", "w2"}) nodes.add_worker(name, 16);
+  write_file(dir / "job.yaml", sim_job(0, 32));
+  constexpr int items = 600;
+  std::string input;
+  for (int i = 0; i < items; ++i) {
+    input += "{\"id\": \"item-" + std::to_string(i) + "\", \"n\": " + std::to_string(i) +
+             ", \"pad\": \"" + std::string(1000, 'p') + "\"}\n";
+  }
+  write_file(dir / "in.jsonl", input);
+  const auto both = run_and_submit(
+      dir, nodes, "small", {(dir / "job.yaml").string(), "--input", (dir / "in.jsonl").string()});
+  check_same_lines(both, 0);
+  BOOST_TEST(both.submit_lines.size() == static_cast<std::size_t>(items));
+  const auto counters = nodes.status().at("counters");
+  BOOST_TEST(counters.value("workers.dropped.too_large", 0) == 0, counters.dump());
+  BOOST_TEST(counters.value("clients.dropped.too_large", 0) == 0, counters.dump());
+}

@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(a_refused_hello_is_told_once_and_a_refused_batch_exits_2_wi
   // Then a place frees: welcomed, it submits, gets credit and sends its lines.
   BOOST_TEST_REQUIRE(coordinator.receive(nodes::command::client_hello).has_value(),
                      submit.err_so_far());
-  coordinator.send(nodes::welcome{5, 1000, 5000});
+  coordinator.send(nodes::welcome{5, 1000, 5000, {}});
   const auto submitted = coordinator.receive(nodes::command::submit);
   BOOST_TEST_REQUIRE(submitted.has_value(), submit.err_so_far());
   const auto batch = std::get<nodes::submit>(*submitted).batch;

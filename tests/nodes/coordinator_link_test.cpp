@@ -77,6 +77,9 @@ BOOST_AUTO_TEST_CASE(a_worker_hello_is_welcomed_with_the_epoch_and_reported) {
   BOOST_TEST(w->epoch == 42u);
   BOOST_TEST(w->heartbeat_ms == 1000u);
   BOOST_TEST(w->liveness_ms == 3000u);
+  // The limits it takes frames within, for the peer to split to.
+  BOOST_TEST(w->limits.max_frame_bytes == wire_limits{}.max_frame_bytes);
+  BOOST_TEST(w->limits.max_items == wire_limits{}.max_items);
   BOOST_TEST(io.sent[0].routing_id == "w");
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "link_fakes.hpp"
+#include "nodes/announced_limits.hpp"
 #include "nodes/dealer_link.hpp"
 
 using namespace parallm::nodes;
@@ -83,7 +84,7 @@ BOOST_FIXTURE_TEST_CASE(a_welcome_stops_the_hellos_and_a_repeated_one_is_ignored
   BOOST_TEST(link.epoch() == 7u);
   BOOST_TEST(events.log == log{"welcomed 7"});
   // A second welcome answers a second hello that queued in the same outage: the same session.
-  receive(welcome{7, 500, 1500});
+  receive(welcome{7, 500, 1500, {}});
   BOOST_TEST(events.log == log{"welcomed 7"});
   for (int i = 0; i < 10; ++i) tick(400ms), receive(heartbeat{7});
   BOOST_TEST(hellos() == 1u);
@@ -93,7 +94,7 @@ BOOST_FIXTURE_TEST_CASE(a_welcome_stops_the_hellos_and_a_repeated_one_is_ignored
 
 BOOST_FIXTURE_TEST_CASE(a_welcome_without_sane_intervals_is_given_some, fixture) {
   tick();
-  receive(welcome{7, 0, 0});
+  receive(welcome{7, 0, 0, {}});
   // The settings' heartbeat, and a liveness of three of them.
   BOOST_TEST(events.last_welcome.heartbeat_ms == 800u);
   BOOST_TEST(events.last_welcome.liveness_ms == 2400u);
@@ -105,9 +106,26 @@ BOOST_FIXTURE_TEST_CASE(a_welcome_without_sane_intervals_is_given_some, fixture)
   BOOST_TEST(!link.welcomed());
   BOOST_TEST(events.log == (log{"welcomed 7", "lost"}));
   // A liveness no longer than the heartbeat would give up between two heartbeats.
-  receive(welcome{7, 400, 300});
+  receive(welcome{7, 400, 300, {}});
   BOOST_TEST(events.last_welcome.heartbeat_ms == 400u);
   BOOST_TEST(events.last_welcome.liveness_ms == 1200u);
+}
+
+BOOST_FIXTURE_TEST_CASE(announced_limits_are_kept_within_the_floors_and_the_defaults, fixture) {
+  tick();
+  // Limits of a few bytes would have the peer split into frames that cannot hold an entry.
+  receive(welcome{7, 500, 1500, {1, 0, 2, 3}});
+  const auto least = least_announced_limits;
+  BOOST_TEST(events.last_welcome.limits.max_frame_bytes == least.max_frame_bytes);
+  BOOST_TEST(events.last_welcome.limits.max_items == least.max_items);
+  BOOST_TEST(events.last_welcome.limits.max_string_bytes == least.max_string_bytes);
+  BOOST_TEST(events.last_welcome.limits.max_values == least.max_values);
+  // Within the range, as announced; above the defaults, the defaults.
+  receive(welcome{9, 500, 1500, {1u << 20, 100, 1u << 30, std::size_t{1} << 40}});
+  BOOST_TEST(events.last_welcome.limits.max_frame_bytes == 1u << 20);
+  BOOST_TEST(events.last_welcome.limits.max_items == 100u);
+  BOOST_TEST(events.last_welcome.limits.max_string_bytes == wire_limits{}.max_string_bytes);
+  BOOST_TEST(events.last_welcome.limits.max_values == wire_limits{}.max_values);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -168,12 +186,12 @@ BOOST_FIXTURE_TEST_CASE(a_silent_coordinator_is_lost_and_hello_is_said_until_it_
   // this peer.
   receive(credit{1, 10});
   BOOST_TEST(link.counters().dropped_for(drop_reason::not_hello) == 1u);
-  receive(welcome{7, 500, 1500});
+  receive(welcome{7, 500, 1500, {}});
   BOOST_TEST(link.welcomed());
   // A new session of the same coordinator: reported, but not as a restart.
   BOOST_TEST(events.log == (log{"welcomed 7", "lost", "welcomed 7"}));
   tick(2000ms);  // lost again
-  receive(welcome{11, 500, 1500});
+  receive(welcome{11, 500, 1500, {}});
   BOOST_TEST(events.log == (log{"welcomed 7", "lost", "welcomed 7", "lost", "restarted 11"}));
   BOOST_TEST(link.counters().restarts == 1u);
   BOOST_TEST(link.counters().losses == 2u);
@@ -182,7 +200,7 @@ BOOST_FIXTURE_TEST_CASE(a_silent_coordinator_is_lost_and_hello_is_said_until_it_
 
 BOOST_FIXTURE_TEST_CASE(a_welcome_with_a_new_epoch_in_a_session_is_a_restart, fixture) {
   join(7);
-  receive(welcome{9, 500, 1500});
+  receive(welcome{9, 500, 1500, {}});
   BOOST_TEST(events.log == (log{"welcomed 7", "restarted 9"}));
   BOOST_TEST(link.epoch() == 9u);
   BOOST_TEST(link.welcomed());
@@ -197,7 +215,7 @@ BOOST_FIXTURE_TEST_CASE(a_heartbeat_with_a_new_epoch_ends_the_session_and_brings
   BOOST_TEST(hellos() == 2u);
   receive(heartbeat{11});  // out of a session: nothing more to end
   BOOST_TEST(hellos() == 2u);
-  receive(welcome{11, 500, 1500});
+  receive(welcome{11, 500, 1500, {}});
   BOOST_TEST(events.log == (log{"welcomed 7", "lost", "restarted 11"}));
   BOOST_TEST(link.welcomed());
 }
@@ -221,7 +239,7 @@ BOOST_FIXTURE_TEST_CASE(refusals_for_not_hello_bring_one_hello_per_interval, fix
   BOOST_TEST(link.counters().refusals_in == 22u);
   BOOST_TEST(events.log == (log{"welcomed 7", "lost"}));
   // A refused hello is not a call for a new hello; another reason is the peer's business.
-  receive(welcome{7, 500, 1500});
+  receive(welcome{7, 500, 1500, {}});
   tick(1000ms);
   receive(refusal{command::client_hello, 0, "not_hello"});
   receive(refusal{command::worker_hello, 0, "not_hello"});
@@ -254,7 +272,7 @@ BOOST_FIXTURE_TEST_CASE(bad_frames_are_counted_and_ignored, fixture) {
   join();
   const auto good = encode(heartbeat{7});
   auto wrong_version = good;
-  wrong_version[1] = '\x02';  // [2, 3, [7]]
+  wrong_version[1] = static_cast<char>(protocol_version + 1);  // [next, 3, [7]]
   receive_bytes("\xc1");
   receive_bytes(good.substr(0, good.size() - 1));
   receive_bytes(good + good);
@@ -284,7 +302,7 @@ BOOST_AUTO_TEST_CASE(frames_over_the_limits_are_dropped_as_too_large) {
   s.limits.max_frame_bytes = 256;
   dealer_link link(s, events, {command::item_lines});
   link.on_tick(io, t0);
-  link.on_frame(io, 0, {}, encode(welcome{7, 500, 1500}), 1);
+  link.on_frame(io, 0, {}, encode(welcome{7, 500, 1500, {}}), 1);
   line_frame big{1, {}};
   big.lines.push_back({1, std::string(300, 'x')});
   link.on_frame(io, 0, {}, encode(big), 1);

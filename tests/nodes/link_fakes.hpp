@@ -54,7 +54,7 @@ struct drives_a_dealer {
   // Welcomed by the coordinator of `epoch`, heartbeat 500 ms, liveness 1500 ms.
   void join(std::uint64_t epoch = 7) {
     tick();
-    receive(nodes::welcome{epoch, 500, 1500});
+    receive(nodes::welcome{epoch, 500, 1500, {}});
   }
 
  private:

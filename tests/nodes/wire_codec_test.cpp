@@ -240,7 +240,7 @@ BOOST_AUTO_TEST_CASE(another_version_is_unknown_version) {
   msgpack::sbuffer buffer;
   msgpack::packer<msgpack::sbuffer> pk(buffer);
   pk.pack_array(5);
-  for (int i = 0; i < 5; ++i) pk.pack_uint64(2);
+  for (int i = 0; i < 5; ++i) pk.pack_uint64(protocol_version + 1);
   BOOST_TEST(
       (error_of(std::string(buffer.data(), buffer.size())) == decode_error::unknown_version));
 }

@@ -72,7 +72,7 @@ inline std::vector<message> samples() {
   return {
       worker_hello{"w1", "gpu-3", 50},
       client_hello{"c-9f2", "laptop"},
-      welcome{7, 1000, 3000},
+      welcome{7, 1000, 3000, {1u << 20, 64, 1u << 16, 1u << 14}},
       heartbeat{7},
       credit{5, 64},
       batch_profiles{3, {sample_profile(), call_profile{}}},

@@ -109,14 +109,14 @@ BOOST_FIXTURE_TEST_CASE(joins_and_losses_are_reported_and_the_same_epoch_keeps_t
   BOOST_TEST(link.welcomed());
   BOOST_TEST(link.epoch() == 7u);
   BOOST_TEST(node.joined == 1);
-  receive(welcome{7, 500, 1500});  // a repeat: the same session
+  receive(welcome{7, 500, 1500, {}});  // a repeat: the same session
   BOOST_TEST(node.joined == 1);
   BOOST_TEST(node.rejoined == 0);
   receive(batch_profiles{3, {sim_profile()}});
   tick(1500ms);  // silent for the welcome's liveness
   BOOST_TEST(!link.welcomed());
   BOOST_TEST(node.lost == 1);
-  receive(welcome{7, 500, 1500});
+  receive(welcome{7, 500, 1500, {}});
   BOOST_TEST(node.rejoined == 1);
   BOOST_TEST(node.restarts == 0);  // same epoch: the profiles held are still good
   receive(task_frame{{task(3, 1)}});
@@ -128,7 +128,7 @@ BOOST_FIXTURE_TEST_CASE(a_new_epoch_in_a_welcome_forgets_the_profiles, fixture) 
   receive(batch_profiles{3, {sim_profile()}});
   BOOST_TEST(node.profiles.size() == 1u);
   tick(2000ms);  // lost
-  receive(welcome{9, 500, 1500});
+  receive(welcome{9, 500, 1500, {}});
   BOOST_TEST(node.restarts == 1);
   BOOST_TEST(node.rejoined == 1);
   BOOST_TEST(link.epoch() == 9u);
@@ -149,7 +149,7 @@ BOOST_FIXTURE_TEST_CASE(a_heartbeat_with_a_new_epoch_means_a_restart_once_welcom
   // Until the new coordinator welcomes the worker nothing of a session is taken, so the
   // profiles are dropped when its welcome names the new epoch.
   BOOST_TEST(node.restarts == 0);
-  receive(welcome{11, 500, 1500});
+  receive(welcome{11, 500, 1500, {}});
   BOOST_TEST(node.restarts == 1);
   BOOST_TEST(link.welcomed());
   receive(task_frame{{task(3, 1)}});
@@ -238,7 +238,7 @@ BOOST_AUTO_TEST_CASE(the_limits_are_the_workers) {
   o.limits.max_frame_bytes = 256;
   worker_link link(o, node);
   link.on_tick(io, t0);
-  link.on_frame(io, 0, {}, encode(welcome{7, 500, 1500}), 1);
+  link.on_frame(io, 0, {}, encode(welcome{7, 500, 1500, {}}), 1);
   link.on_frame(io, 0, {}, encode(batch_profiles{3, {sim_profile()}}), 1);
   auto big = task(3, 1);
   big.prompt.assign(300, 'x');

@@ -154,7 +154,11 @@ BOOST_FIXTURE_TEST_CASE(the_sink_replaces_answers_too_large_for_the_wire, actor_
   auto counters = std::make_shared<worker_node_counters>();
   auto o = options();
   o.counters = counters;
-  o.limits.max_string_bytes = 1000;
+  auto limits = std::make_shared<announced_limits>();
+  wire_limits small;
+  small.max_string_bytes = 1000;
+  limits->set(small);
+  o.limits = limits;
   auto sink = spawn_result_sink(*system, o);
   actors::result_batch b;
   b.results.push_back(answer(1, std::string(1001, 'x')));
@@ -169,6 +173,26 @@ BOOST_FIXTURE_TEST_CASE(the_sink_replaces_answers_too_large_for_the_wire, actor_
   BOOST_TEST(big.outcome.error == "answer too large for the wire: 1001 bytes");
   BOOST_TEST(big.outcome.text.empty());
   BOOST_TEST(counters->too_large.load() == 1u);
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+}
+
+// A welcome that comes after the sink started (as every welcome does) sets the frames' size.
+BOOST_FIXTURE_TEST_CASE(the_sink_splits_to_the_limits_the_coordinator_announced, actor_fixture) {
+  auto counters = std::make_shared<worker_node_counters>();
+  auto o = options();
+  o.counters = counters;
+  auto limits = std::make_shared<announced_limits>();
+  o.limits = limits;
+  auto sink = spawn_result_sink(*system, o);
+  wire_limits announced;
+  announced.max_items = 16;
+  limits->set(announced);
+  actors::result_batch b;
+  for (std::uint64_t c = 1; c <= 40; ++c) b.results.push_back(answer(c, "ok"));
+  caf::anon_send(sink, actors::results_atom::value, std::move(b));
+  BOOST_TEST_REQUIRE(posted->wait_for(40) == 40u);
+  BOOST_TEST(counters->frames.load() == 3u);  // 16 + 16 + 8
+  BOOST_TEST(counters->too_large.load() == 0u);
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
 }
 

@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(runs_tasks_answers_every_one_and_shrugs_off_garbage) {
   BOOST_TEST(h.capacity == 128u);
   BOOST_TEST(!h.host.empty());
 
-  coordinator.send(welcome{42, 500, 60000});
+  coordinator.send(welcome{42, 500, 60000, {}});
   coordinator.send(batch_profiles{1, {sim_profile()}});
   for (const auto& f : task_frames(42, 1, 100, 30)) coordinator.send(f);
   check_answers(coordinator.results(100), 42, 1, 100);
@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(says_hello_again_to_a_coordinator_that_went_silent_and_came
   child_process worker(worker_argv(coordinator.endpoint), dir.path());
   BOOST_TEST_REQUIRE(coordinator.receive_a(command::worker_hello).has_value(), worker.err_so_far());
   // A short liveness, then silence: the worker takes the coordinator for gone.
-  coordinator.send(welcome{42, 200, 600});
+  coordinator.send(welcome{42, 200, 600, {}});
   coordinator.send(batch_profiles{1, {sim_profile()}});
   for (const auto& f : task_frames(42, 1, 10, 10)) coordinator.send(f);
   check_answers(coordinator.results(10), 42, 1, 10);
@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(says_hello_again_to_a_coordinator_that_went_silent_and_came
 
   // A restarted coordinator: a new epoch, so the old batch's profiles are gone and tasks of
   // the old batch number fail by name, until the new coordinator sends its own.
-  coordinator.send(welcome{43, 200, 5000});
+  coordinator.send(welcome{43, 200, 5000, {}});
   for (const auto& f : task_frames(43, 1, 3, 3)) coordinator.send(f);
   const auto refused = coordinator.results(3);
   BOOST_TEST_REQUIRE(refused.size() == 3u);
@@ -253,7 +253,7 @@ BOOST_AUTO_TEST_CASE(a_worker_started_first_joins_when_the_coordinator_comes_up)
   while (auto m = coordinator.receive(300ms)) hellos += command_of(*m) == command::worker_hello;
   BOOST_TEST_MESSAGE("hellos queued while the coordinator was down: " << hellos);
   BOOST_TEST(hellos < 10);
-  coordinator.send(welcome{44, 500, 60000});
+  coordinator.send(welcome{44, 500, 60000, {}});
   coordinator.send(batch_profiles{1, {sim_profile()}});
   for (const auto& f : task_frames(44, 1, 50, 50)) coordinator.send(f);
   check_answers(coordinator.results(50), 44, 1, 50);
