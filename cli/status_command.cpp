@@ -70,16 +70,22 @@ std::uint64_t counter_value(const nodes::status_reply& reply, const std::string&
   return 0;
 }
 
-// Peers the CURVE handshake turned away: what an operator looks for when a worker does not
-// show up.
+// Peers the CURVE handshake turned away, what an operator looks for when a worker does not
+// show up, and after them every other refusal there was (a limit: too_many_batches, ...).
 void print_refusals(const nodes::status_reply& reply) {
   std::printf("refused:");
   for (const char* side : {"workers", "clients"}) {
     const std::string prefix = std::string(side) + ".refused.";
-    std::printf(" %s %llu unknown key, %llu no CURVE%s", side,
+    std::printf(" %s %llu unknown key, %llu no CURVE", side,
                 static_cast<unsigned long long>(counter_value(reply, prefix + "unknown_key")),
-                static_cast<unsigned long long>(counter_value(reply, prefix + "no_curve")),
-                side[0] == 'w' ? ";" : "\n");
+                static_cast<unsigned long long>(counter_value(reply, prefix + "no_curve")));
+    for (const auto& c : reply.counters) {
+      if (c.value == 0 || !c.name.starts_with(prefix)) continue;
+      const auto reason = c.name.substr(prefix.size());
+      if (reason == "unknown_key" || reason == "no_curve") continue;
+      std::printf(", %llu %s", static_cast<unsigned long long>(c.value), reason.c_str());
+    }
+    std::printf("%s", side[0] == 'w' ? ";" : "\n");
   }
 }
 

@@ -283,6 +283,13 @@ BOOST_AUTO_TEST_CASE(a_flooded_client_port_keeps_memory_bounded_and_the_real_bat
   BOOST_TEST(counter(status, "clients.refused.over_credit") >= 1u);
   // Batches 1 and 2 ran; 3 and 4 went past the limit of 2.
   BOOST_TEST(counter(status, "clients.refused.too_many_batches") >= 2u);
+  // status's table names them after CURVE's refusals.
+  const auto table =
+      run_process(parallm_args({"status", "--coordinator", nodes.endpoints().clients}), dir.path());
+  BOOST_TEST(table.exit_code == 0, table.err);
+  BOOST_TEST(table.out.find("clients 0 unknown key, 0 no CURVE, ") != std::string::npos, table.out);
+  BOOST_TEST(table.out.find(" over_credit") != std::string::npos, table.out);
+  BOOST_TEST(table.out.find(" too_many_batches") != std::string::npos, table.out);
   BOOST_TEST(status.at("workers").size() == 2u, status.dump());
 
   const auto stopped = nodes.stop_coordinator();
