@@ -78,10 +78,6 @@ void note(client_state& st, const std::string& text) {
   }
 }
 
-void post(client_state& st, const message& m) {
-  st.options.post(0, "", encode(m));
-}
-
 void finish(self_pointer self) {
   auto& st = self->state;
   if (!st.error.empty() || !st.stopped.empty()) st.options.writer->release_held();
@@ -166,9 +162,25 @@ void read_more(self_pointer self) {
 }
 
 // A new session (a first welcome, a restarted coordinator, or one that lost this client):
-// submit the job again and send every item without a line again, in input order.
-void start_session(self_pointer self) {
+// submit the job again and send every item without a line again, in input order. False when
+// the job is over the limits the coordinator announced: it would drop the submit unread and
+// leave this client waiting, so the job is refused here (exit 2), and the client ends.
+bool start_session(self_pointer self) {
   auto& st = self->state;
+  auto job = encode(st.options.job);
+  const auto limits = st.options.limits->get();
+  if (const auto checked = decode(job, limits);
+      !checked && checked.error() == decode_error::too_large) {
+    *st.options.job_refused = true;
+    st.error = "the coordinator at " + st.options.coordinator + " takes no job of " +
+               std::to_string(st.options.job.job_text.size()) + " bytes with " +
+               std::to_string(st.options.job.overrides.size()) +
+               " overrides: its limits are strings of " + std::to_string(limits.max_string_bytes) +
+               " bytes and frames of " + std::to_string(limits.max_frame_bytes) +
+               " bytes (--max-string-bytes, --max-frame-bytes)";
+    finish(self);
+    return false;
+  }
   if (st.sessions++ > 0) {
     note(st, "the coordinator at " + st.options.coordinator + " is back; sending " +
                  std::to_string(st.unacked.size()) + " items without a line again");
@@ -181,7 +193,8 @@ void start_session(self_pointer self) {
   for (auto& line : st.unacked.take_all()) again.push_back(std::move(line));
   for (auto& line : st.to_send) again.push_back(std::move(line));
   st.to_send = std::move(again);
-  post(st, st.options.job);
+  st.options.post(0, "", std::move(job));
+  return true;
 }
 
 void take_lines(self_pointer self, line_frame& frame) {
@@ -236,7 +249,8 @@ void on_message(self_pointer self, message& m) {
     }
     if (r->refused == command::items) {
       // The coordinator no longer runs this batch for us: run it again there.
-      return start_session(self);
+      start_session(self);
+      return;
     }
     // A refused hello (the coordinator has as many clients as it takes) is said again with the
     // hello's backoff: the user learns why once, and the client keeps waiting as for a
@@ -264,8 +278,7 @@ client_impl::behavior_type client_behavior(self_pointer self, client_node_option
   read_more(self);
   return {
       [=](joined_atom, std::uint64_t) {
-        start_session(self);
-        pump(self);
+        if (start_session(self)) pump(self);
       },
       [=](left_atom) {
         // Nothing goes out until a coordinator welcomes us again.

@@ -104,3 +104,37 @@ BOOST_AUTO_TEST_CASE(a_refused_hello_is_told_once_and_a_refused_batch_exits_2_wi
   BOOST_TEST(occurrences(end.err, full) == 1u, end.err);
   BOOST_TEST(end.err.find(why) != std::string::npos, end.err);
 }
+
+// A job over the string limit the coordinator's welcome announced would be dropped unread
+// (too_large) and leave submit waiting for ever: submit refuses it itself, before sending it.
+BOOST_AUTO_TEST_CASE(a_job_over_the_announced_limits_is_refused_before_it_is_sent) {
+  temp_dir dir;
+  write_file(dir / "job.yaml", sim_job(10, 4) + "# " + std::string(3000, 'x') + "\n");
+  write_named_items(dir / "in.jsonl", 5);
+  coordinator_double coordinator;
+  child_process submit(
+      parallm_args({"submit", (dir / "job.yaml").string(), "--input", (dir / "in.jsonl").string(),
+                    "--output", (dir / "out.jsonl").string(), "--coordinator", coordinator.endpoint,
+                    "--no-progress"}),
+      dir.path());
+  BOOST_TEST_REQUIRE(coordinator.receive(nodes::command::client_hello).has_value(),
+                     submit.err_so_far());
+  nodes::welcome welcome{5, 1000, 5000, {}};
+  welcome.limits.max_string_bytes = 2048;
+  coordinator.send(welcome);
+  const auto end = submit.wait(cluster_patience);
+  BOOST_TEST_MESSAGE("submit: " << end.err);
+  BOOST_TEST(end.exit_code == 2, end.err);
+  BOOST_TEST(end.err.find("takes no job of ") != std::string::npos, end.err);
+  BOOST_TEST(end.err.find("strings of 2048 bytes") != std::string::npos, end.err);
+  BOOST_TEST(end.err.find("--max-string-bytes") != std::string::npos, end.err);
+  // Nothing but hellos came.
+  zmq::pollitem_t item{coordinator.router.handle(), 0, ZMQ_POLLIN, 0};
+  while (zmq::poll(&item, 1, std::chrono::milliseconds(200)) > 0) {
+    zmq::multipart_t message(coordinator.router);
+    BOOST_TEST_REQUIRE(message.size() == 2u);
+    const auto decoded = nodes::decode(message[1].to_string_view());
+    BOOST_TEST_REQUIRE(decoded.has_value());
+    BOOST_TEST((nodes::command_of(decoded.value()) == nodes::command::client_hello));
+  }
+}
