@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -61,6 +62,13 @@ std::size_t occurrences(const std::string& text, const std::string& part) {
   return n;
 }
 
+// `parallm submit DIR/job.yaml --input DIR/in.jsonl --output DIR/out.jsonl` to the double.
+std::vector<std::string> submit_args(const temp_dir& dir, const coordinator_double& coordinator) {
+  return parallm_args({"submit", (dir / "job.yaml").string(), "--input",
+                       (dir / "in.jsonl").string(), "--output", (dir / "out.jsonl").string(),
+                       "--coordinator", coordinator.endpoint, "--no-progress"});
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_refused_hello_is_told_once_and_a_refused_batch_exits_2_with_the_reason) {
@@ -68,11 +76,7 @@ BOOST_AUTO_TEST_CASE(a_refused_hello_is_told_once_and_a_refused_batch_exits_2_wi
   write_file(dir / "job.yaml", sim_job(10, 4));
   write_named_items(dir / "in.jsonl", 50);
   coordinator_double coordinator;
-  child_process submit(
-      parallm_args({"submit", (dir / "job.yaml").string(), "--input", (dir / "in.jsonl").string(),
-                    "--output", (dir / "out.jsonl").string(), "--coordinator", coordinator.endpoint,
-                    "--no-progress"}),
-      dir.path());
+  child_process submit(submit_args(dir, coordinator), dir.path());
 
   // Full: its hellos are refused twice (the second after its hello interval, 1 s).
   const std::string full =
@@ -112,11 +116,7 @@ BOOST_AUTO_TEST_CASE(a_job_over_the_announced_limits_is_refused_before_it_is_sen
   write_file(dir / "job.yaml", sim_job(10, 4) + "# " + std::string(3000, 'x') + "\n");
   write_named_items(dir / "in.jsonl", 5);
   coordinator_double coordinator;
-  child_process submit(
-      parallm_args({"submit", (dir / "job.yaml").string(), "--input", (dir / "in.jsonl").string(),
-                    "--output", (dir / "out.jsonl").string(), "--coordinator", coordinator.endpoint,
-                    "--no-progress"}),
-      dir.path());
+  child_process submit(submit_args(dir, coordinator), dir.path());
   BOOST_TEST_REQUIRE(coordinator.receive(nodes::command::client_hello).has_value(),
                      submit.err_so_far());
   nodes::welcome welcome{5, 1000, 5000, {}};
