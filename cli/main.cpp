@@ -93,12 +93,12 @@ void add_submit(CLI::App& app, parallm::cli::submit_args& args, bool& progress, 
 void add_coordinator_limits(CLI::App& app, parallm::nodes::coordinator_limits& limits) {
   app.add_option("--max-frame-bytes", limits.wire.max_frame_bytes,
                  "Largest frame taken from a worker or client; larger ones are dropped and "
-                 "counted (too_large). Announced in the welcome: peers split their frames to it")
+                 "counted (too_large). Announced in the welcome: peers keep their frames within it")
       ->check(CLI::Range(std::size_t{1} << 16, std::size_t{1} << 30))
       ->capture_default_str();
   app.add_option("--max-items-per-frame", limits.wire.max_items,
                  "Most entries of any one list in a frame (tasks, results, input lines); "
-                 "announced, peers split to it")
+                 "announced, peers keep within it")
       ->check(CLI::Range(16u, 1u << 20))
       ->capture_default_str();
   app.add_option("--max-string-bytes", limits.wire.max_string_bytes,

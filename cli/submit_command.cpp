@@ -94,9 +94,10 @@ int submit_command(const submit_args& args) {
   auto node = nodes::spawn_client_node(system, opts);
 
   const auto client_id = new_client_id();
-  nodes::client_events events{node, limits};
+  nodes::client_events events{node};
   nodes::dealer_settings link_opts;
   link_opts.hello = nodes::encode(nodes::client_hello{client_id, host_name()});
+  link_opts.announced = limits;
   nodes::dealer_link link{link_opts,
                           events,
                           {nodes::command::credit, nodes::command::item_lines,

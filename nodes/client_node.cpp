@@ -317,7 +317,6 @@ client_node_actor spawn_client_node(caf::actor_system& system, client_node_optio
 }
 
 void client_events::welcomed(const welcome& w, bool) {
-  limits_->set(w.limits);  // before the node hears of the session and sends
   caf::anon_send(node_, joined_atom::value, w.epoch);
 }
 void client_events::lost() {

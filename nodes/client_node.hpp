@@ -36,8 +36,8 @@ struct client_node_options {
   submit job;  // batch, job path and text, overrides, formats, nonce
   bool progress = false;
   std::uint64_t progress_total = 0;
-  // The coordinator's, from its welcome (client_events keeps them): item frames are split to
-  // them.
+  // The coordinator's, from its welcome (the link's dealer_settings::announced): item frames
+  // are split to them.
   std::shared_ptr<const announced_limits> limits = std::make_shared<announced_limits>();
   actors::run_end_actor done;  // gets the run_report when the batch ended
   // Set before the report is sent when the coordinator refused the job (a usage error).
@@ -49,9 +49,7 @@ client_node_actor spawn_client_node(caf::actor_system& system, client_node_optio
 // The link's events as messages to the client node.
 class client_events final : public dealer_events {
  public:
-  // `limits` takes each welcome's: the node's options hold the same.
-  client_events(client_node_actor node, std::shared_ptr<announced_limits> limits)
-      : node_(std::move(node)), limits_(std::move(limits)) {}
+  explicit client_events(client_node_actor node) : node_(std::move(node)) {}
   // Every welcome is a new session (a restart too): the node re-submits and re-sends.
   void welcomed(const welcome& w, bool restarted) override;
   void lost() override;
@@ -59,7 +57,6 @@ class client_events final : public dealer_events {
 
  private:
   client_node_actor node_;
-  std::shared_ptr<announced_limits> limits_;
 };
 
 }  // namespace parallm::nodes

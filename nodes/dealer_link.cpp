@@ -5,7 +5,6 @@
 #include <utility>
 #include <variant>
 
-#include "nodes/announced_limits.hpp"
 #include "nodes/wire_codec.hpp"
 
 namespace parallm::nodes {
@@ -76,6 +75,7 @@ void dealer_link::on_welcome(const welcome& w) {
   const bool restarted = ever_welcomed_ && w.epoch != session_.epoch;
   if (restarted) ++counters_.restarts;
   session_ = sane(w, settings_.heartbeat);
+  settings_.announced->set(session_.limits);
   ever_welcomed_ = true;
   in_session_ = true;
   hello_wait_ = settings_.hello_interval;

@@ -17,9 +17,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "nodes/announced_limits.hpp"
 #include "nodes/gateway.hpp"
 #include "nodes/peer_table.hpp"
 #include "nodes/wire_messages.hpp"
@@ -58,6 +60,9 @@ struct dealer_settings {
   std::chrono::milliseconds heartbeat{1000};
   // What this peer accepts (PROTOCOL.md, "Limits").
   wire_limits limits;
+  // What the coordinator takes, as its last welcome announced (made sane): the link updates
+  // it before telling of the welcome, and whatever splits frames for the coordinator reads it.
+  std::shared_ptr<announced_limits> announced = std::make_shared<announced_limits>();
 };
 
 struct dealer_counters {

@@ -18,6 +18,7 @@ dealer_settings settings_of(const worker_link_options& o) {
   s.hello_interval = o.hello_interval;
   s.max_hello_interval = o.max_hello_interval;
   s.limits = o.limits;
+  s.announced = o.coordinator_limits;
   return s;
 }
 
@@ -53,7 +54,6 @@ worker_link_counters worker_link::counters() const {
 }
 
 void worker_link::welcomed(const welcome& w, bool restarted) {
-  options_.coordinator_limits->set(w.limits);
   if (restarted) {
     profile_counts_.clear();
     listener_.on_coordinator_restarted();

@@ -53,8 +53,8 @@ struct worker_link_options {
   std::chrono::milliseconds max_hello_interval{30000};
   // What this worker accepts (PROTOCOL.md, "Limits").
   wire_limits limits;
-  // What the coordinator takes, from its welcome: results frames keep within them. The worker
-  // node's options hold the same.
+  // What the coordinator takes, from its welcome (the link's dealer_settings::announced): results
+  // frames keep within them. The worker node's options hold the same.
   std::shared_ptr<announced_limits> coordinator_limits = std::make_shared<announced_limits>();
 };
 

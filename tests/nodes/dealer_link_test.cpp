@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,11 +38,18 @@ dealer_settings settings() {
   return s;
 }
 
+dealer_settings with_announced(dealer_settings s, std::shared_ptr<announced_limits> announced) {
+  s.announced = std::move(announced);
+  return s;
+}
+
 // A link that takes what a coordinator sends a client.
 struct fixture : parallm::test::drives_a_dealer<fixture> {
   recording_io io;
   recorded_events events;
-  dealer_link link{settings(), events, {command::credit, command::item_lines}};
+  std::shared_ptr<announced_limits> announced = std::make_shared<announced_limits>();
+  dealer_link link{
+      with_announced(settings(), announced), events, {command::credit, command::item_lines}};
 
   std::size_t hellos() const { return io.count(command::client_hello); }
   using log = std::vector<std::string>;
@@ -126,6 +134,11 @@ BOOST_FIXTURE_TEST_CASE(announced_limits_are_kept_within_the_floors_and_the_defa
   BOOST_TEST(events.last_welcome.limits.max_items == 100u);
   BOOST_TEST(events.last_welcome.limits.max_string_bytes == wire_limits{}.max_string_bytes);
   BOOST_TEST(events.last_welcome.limits.max_values == wire_limits{}.max_values);
+  // What the frames for the coordinator are split to: the same, published by the link.
+  const auto published = announced->get();
+  BOOST_TEST(published.max_frame_bytes == 1u << 20);
+  BOOST_TEST(published.max_items == 100u);
+  BOOST_TEST(published.max_string_bytes == wire_limits{}.max_string_bytes);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
